@@ -1,0 +1,24 @@
+// Package wait is the Unix wait family — wait4, waitid and wait6 — as one
+// typed, allocation-free Go API with each operating system's exact semantics,
+// plus two things the C calls alone do not give a Go program: a Handle that
+// waits for a child through the runtime's poller instead of a blocked thread,
+// and a Reaper that reaps orphans without stealing the exit status of a child
+// that other code waits for.
+//
+// # The calls
+//
+// [Wait4], [Waitid] and [Wait6] mirror wait4(2), waitid(2) and wait6(2). Every
+// pointer argument may be nil. EINTR is retried inside. Errors are
+// *os.SyscallError values naming the call, so errors.Is(err, unix.ECHILD)
+// works. Options, idtypes and CLD_* codes are the host's own values; a flag or
+// idtype the host lacks is refused before any system call with an error that
+// wraps errors.ErrUnsupported. Where the OS lacks a call but its meaning can be
+// kept, the call is emulated and the emulation is documented on the call.
+//
+// # Status words
+//
+// [WaitStatus] decodes a status word with the host OS's own <sys/wait.h>
+// rules, which differ between systems (Linux and NetBSD mark "continued" as
+// 0xffff, FreeBSD as 0x13, macOS as 0x137f). The internal/abi package holds
+// every OS's rules as data and the tests check them on every host.
+package wait

@@ -1,0 +1,70 @@
+package wait
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// argError is a bad argument caught before the system call. It unwraps to the
+// errno the kernel would have returned (EINVAL) and, for a flag, idtype or
+// call the host lacks, to errors.ErrUnsupported as well.
+type argError struct {
+	msg         string
+	errno       syscall.Errno // 0 when the kernel has no word for it
+	unsupported bool
+}
+
+func (e *argError) Error() string {
+	if e.errno != 0 {
+		return e.msg + " (" + e.errno.Error() + ")"
+	}
+	return e.msg
+}
+
+func (e *argError) Unwrap() []error {
+	errs := make([]error, 0, 2)
+	if e.errno != 0 {
+		errs = append(errs, e.errno)
+	}
+	if e.unsupported {
+		errs = append(errs, errors.ErrUnsupported)
+	}
+	return errs
+}
+
+// invalid is an argument the kernel itself would reject with EINVAL.
+func invalid(call, format string, args ...any) error {
+	return &os.SyscallError{Syscall: call, Err: &argError{msg: fmt.Sprintf(format, args...), errno: syscall.EINVAL}}
+}
+
+// unsupported is a flag, idtype or call the host OS lacks. Where the kernel
+// would see the value it would say EINVAL, so the error wraps that too.
+func unsupported(call string, errno syscall.Errno, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...) + " on " + hostOS
+	return &os.SyscallError{Syscall: call, Err: &argError{msg: msg, errno: errno, unsupported: true}}
+}
+
+// Pre-boxed ECHILD errors: "no child left" ends every reaping loop, so it
+// must not allocate. Callers compare them with errors.Is, never mutate them.
+var (
+	errNoChildWait4  = os.NewSyscallError("wait4", syscall.ECHILD)
+	errNoChildWaitid = os.NewSyscallError("waitid", syscall.ECHILD)
+	errNoChildWait6  = os.NewSyscallError("wait6", syscall.ECHILD)
+)
+
+// syscallError wraps errno as *os.SyscallError naming the call.
+func syscallError(call string, errno syscall.Errno) error {
+	if errno == syscall.ECHILD {
+		switch call {
+		case "wait4":
+			return errNoChildWait4
+		case "waitid":
+			return errNoChildWaitid
+		case "wait6":
+			return errNoChildWait6
+		}
+	}
+	return os.NewSyscallError(call, errno)
+}

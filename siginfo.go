@@ -1,0 +1,90 @@
+package wait
+
+import (
+	"encoding/binary"
+	"runtime"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"github.com/procwait/wait/internal/abi"
+)
+
+// Info is the SIGCHLD siginfo_t that waitid(2) and wait6(2) fill, decoded.
+type Info struct {
+	// Pid is the child's process ID; 0 when WNOHANG found nothing. (macOS
+	// puts the PID of the process that sent SIGCONT here for CLD_CONTINUED.)
+	Pid int
+	// UID is the child's real user ID, or -1 where the OS does not report it.
+	UID int
+	// Signo is SIGCHLD, or 0 when WNOHANG found nothing.
+	Signo syscall.Signal
+	// Code says what happened: CLD_EXITED, CLD_KILLED, CLD_DUMPED,
+	// CLD_TRAPPED, CLD_STOPPED or CLD_CONTINUED.
+	Code Code
+	// Status is the exit value for CLD_EXITED (all 32 bits on the systems
+	// that keep them, such as FreeBSD; 8 bits on Linux), otherwise the signal
+	// that killed, stopped or continued the child.
+	Status int
+}
+
+// String describes the event: "pid 42 CLD_EXITED status 3 uid 1000".
+func (i Info) String() string {
+	if i.Signo == 0 && i.Pid == 0 {
+		return "no child changed state"
+	}
+	s := "pid " + strconv.Itoa(i.Pid) + " " + i.Code.String()
+	switch i.Code {
+	case CLD_EXITED:
+		s += " status " + strconv.Itoa(i.Status)
+	default:
+		s += " signal " + syscall.Signal(i.Status).String()
+	}
+	if i.UID >= 0 {
+		s += " uid " + strconv.Itoa(i.UID)
+	}
+	return s
+}
+
+// Code is the si_code of a SIGCHLD siginfo_t (CLD_EXITED, ...), with the host
+// OS's values.
+type Code int
+
+// String returns the code's name ("CLD_EXITED"), or "Code(n)".
+func (c Code) String() string {
+	if n, ok := nameOf(hostCodes[:], int64(c)); ok {
+		return n
+	}
+	return "Code(" + strconv.Itoa(int(c)) + ")"
+}
+
+// rawSiginfo is room for the largest siginfo_t (256 bytes on illumos amd64),
+// 8-byte aligned.
+type rawSiginfo [32]uint64
+
+// hostSiginfo is the host architecture's siginfo_t layout.
+var hostSiginfo = func() abi.SiginfoLayout {
+	if o, ok := abi.ForOS(runtime.GOOS); ok {
+		if l, ok := o.Siginfo[runtime.GOARCH]; ok {
+			return l
+		}
+	}
+	return abi.SiginfoLayout{Size: 1 << 30} // decodes to zero; a test catches a missing entry
+}()
+
+func (r *rawSiginfo) bytes() []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(r)), unsafe.Sizeof(*r))
+}
+
+// sigchld decodes the fields the kernel filled.
+func (r *rawSiginfo) sigchld() abi.SigChld {
+	return hostSiginfo.Decode(r.bytes(), binary.NativeEndian)
+}
+
+func infoFrom(s abi.SigChld) Info {
+	uid := int(uint32(s.UID))
+	if !s.HasUID {
+		uid = -1
+	}
+	return Info{Pid: int(s.Pid), UID: uid, Signo: syscall.Signal(s.Signo), Code: Code(s.Code), Status: int(s.Status)}
+}

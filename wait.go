@@ -1,0 +1,182 @@
+package wait
+
+import (
+	"math"
+	"syscall"
+)
+
+// Wait4 wraps wait4(2): it waits for a child selected by pid (> 0: that child;
+// -1: any child; 0: any child in the caller's process group; < -1: any child in
+// process group -pid) to change state and returns its process ID, storing its
+// status word in status and its resource usage in rusage. Either pointer may
+// be nil. With WNOHANG and no child ready it returns 0 and a nil error.
+//
+// Which options wait4 takes is the OS's: Linux accepts WNOHANG, WUNTRACED,
+// WCONTINUED, WALL, WCLONE and WNOTHREAD, implies WEXITED and rejects WEXITED
+// and WNOWAIT with EINVAL, as its kernel does; FreeBSD and DragonFly imply
+// WEXITED|WTRAPPED and accept WNOWAIT; OpenBSD accepts only WNOHANG, WUNTRACED
+// and WCONTINUED.
+//
+// EINTR is retried. Errors are *os.SyscallError{Syscall: "wait4"}.
+func Wait4(pid int, status *WaitStatus, options Options, rusage *Rusage) (wpid int, err error) {
+	opts, err := checkOptions("wait4", options, hostWait4Mask)
+	if err != nil {
+		return 0, err
+	}
+	if pid < math.MinInt32 || pid > math.MaxInt32 {
+		return 0, invalid("wait4", "pid %d does not fit pid_t", pid)
+	}
+	var raw rawRusage
+	var ru *rawRusage
+	if rusage != nil {
+		ru = &raw
+	}
+	var errno syscall.Errno
+	ignoringEINTR(func() syscall.Errno {
+		wpid, errno = sysWait4(pid, status, opts, ru)
+		return errno
+	})
+	if errno != 0 {
+		return 0, syscallError("wait4", errno)
+	}
+	if rusage != nil {
+		*rusage = raw.rusage()
+	}
+	return wpid, nil
+}
+
+// Waitid wraps waitid(2): it waits for a child selected by idtype and id to
+// change state in one of the ways options asks for (WEXITED, WSTOPPED,
+// WCONTINUED, WTRAPPED where the OS has it; at least one is required) and
+// describes it in info, which may be nil. With WNOHANG and nothing to report
+// it returns nil and sets info.Pid and info.Signo to 0. WNOWAIT leaves the
+// child waitable.
+//
+// On FreeBSD, NetBSD and DragonFly waitid is a libc function over wait6(2);
+// this package calls wait6 the same way. Errors are
+// *os.SyscallError{Syscall: "waitid"}.
+func Waitid(idtype IDType, id int, info *Info, options Options) error {
+	opts, err := checkOptions("waitid", options, hostWaitidMask)
+	if err != nil {
+		return err
+	}
+	if opts&hostEventMask == 0 && hostEventMask != 0 {
+		return invalid("waitid", "options %v name no event: waitid needs one of %v", options, Options(hostEventMask))
+	}
+	id, err = checkID("waitid", idtype, id)
+	if err != nil {
+		return err
+	}
+	var si rawSiginfo
+	var errno syscall.Errno
+	ignoringEINTR(func() syscall.Errno {
+		errno = sysWaitid(idtype, id, &si, opts)
+		return errno
+	})
+	if errno != 0 {
+		return syscallError("waitid", errno)
+	}
+	if info != nil {
+		*info = infoFrom(si.sigchld())
+	}
+	return nil
+}
+
+// Wait6 wraps wait6(2), the superset of the family: it selects children like
+// Waitid, stores the status word like Wait4, and fills wrusage with the
+// child's own resource usage (Self) and that of its reaped descendants
+// (Children). Any pointer may be nil. It returns the child's process ID, or 0
+// with WNOHANG when nothing is ready.
+//
+// FreeBSD, NetBSD and DragonFly have wait6 natively. Linux has no wait6: it is
+// emulated exactly through one waitid system call, whose fifth argument
+// takes a struct rusage. The status word is built from the siginfo just as
+// the kernel builds wait4's, and WRusage.Self is the kernel's figure, but
+// Linux cannot split self from children: Self holds what wait4 would report
+// (the child and its reaped descendants together) and Children stays zero.
+// Errors still say "wait6".
+func Wait6(idtype IDType, id int, status *WaitStatus, options Options, wrusage *WRusage, info *Info) (wpid int, err error) {
+	opts, err := checkOptions("wait6", options, hostWaitidMask)
+	if err != nil {
+		return 0, err
+	}
+	if opts&hostEventMask == 0 && hostEventMask != 0 {
+		return 0, invalid("wait6", "options %v name no event: wait6 needs one of %v", options, Options(hostEventMask))
+	}
+	id, err = checkID("wait6", idtype, id)
+	if err != nil {
+		return 0, err
+	}
+	var si rawSiginfo
+	var raw rawWRusage
+	var wru *rawWRusage
+	if wrusage != nil {
+		wru = &raw
+	}
+	var errno syscall.Errno
+	ignoringEINTR(func() syscall.Errno {
+		wpid, errno = sysWait6(idtype, id, status, opts, wru, &si)
+		return errno
+	})
+	if errno != 0 {
+		return 0, syscallError("wait6", errno)
+	}
+	if wrusage != nil {
+		*wrusage = raw.wrusage()
+	}
+	if info != nil {
+		*info = infoFrom(si.sigchld())
+	}
+	return wpid, nil
+}
+
+// ignoringEINTR calls fn until it returns something other than EINTR. A
+// blocking wait is interrupted whenever a signal arrives (Go's runtime
+// installs handlers with SA_RESTART, but wait calls interrupted while the
+// signal is delivered to this thread may still report EINTR).
+func ignoringEINTR(fn func() syscall.Errno) {
+	for fn() == syscall.EINTR {
+	}
+}
+
+// checkOptions validates options for call before any system call: they must
+// fit a C int, every bit must be a flag the host defines, and call must accept
+// it. hostOptions applies the OS's own rules first (Linux's WTRAPPED).
+func checkOptions(call string, options Options, accepted uint32) (uint32, error) {
+	if int64(options) < math.MinInt32 || int64(options) > math.MaxUint32 {
+		return 0, invalid(call, "options %#x do not fit a C int", int64(options))
+	}
+	opts, err := hostOptions(call, uint32(options))
+	if err != nil {
+		return 0, err
+	}
+	if unknown := opts &^ knownOptionBits; unknown != 0 {
+		return 0, unsupported(call, syscall.EINVAL, "option bits %#x are not defined", unknown)
+	}
+	if bad := opts &^ accepted; bad != 0 {
+		if call == "wait4" && bad&hostWait4Implied == bad {
+			return 0, invalid(call, "wait4 implies %v on %s and rejects it when given", Options(bad), hostOS)
+		}
+		return 0, invalid(call, "%s does not accept %v on %s", call, Options(bad), hostOS)
+	}
+	return opts, nil
+}
+
+// checkID validates idtype and id and returns the id to pass: idtype must be
+// one the host defines, and id (ignored for P_ALL) must be non-negative and
+// fit the OS's id_t.
+func checkID(call string, idtype IDType, id int) (int, error) {
+	if !knownIDType(idtype) {
+		return 0, unsupported(call, syscall.EINVAL, "idtype %d is not defined", int(idtype))
+	}
+	if idtype == P_ALL {
+		return 0, nil
+	}
+	if id < 0 {
+		return 0, invalid(call, "negative id %d for %v", id, idtype)
+	}
+	if hostIDSize == 4 && (int64(id) > math.MaxUint32 || hostIDSigned && int64(id) > math.MaxInt32) {
+		return 0, invalid(call, "id %d for %v does not fit id_t", id, idtype)
+	}
+	return id, nil
+}

@@ -1,0 +1,29 @@
+//go:build !linux && !freebsd && !netbsd && !openbsd && !dragonfly && !darwin && !solaris
+
+package wait
+
+import (
+	"syscall"
+
+	"github.com/procwait/wait/internal/abi"
+)
+
+// On systems without the wait family every call fails with an error wrapping
+// errors.ErrUnsupported before doing anything.
+
+// hostStatus decodes by Linux's rules; no kernel here produces a status word.
+type hostStatus = abi.LinuxStatus
+
+func hostTrapCause(WaitStatus) int { return -1 }
+
+func hostOptions(call string, _ uint32) (uint32, error) {
+	return 0, unsupported(call, 0, "%s is not available", call)
+}
+
+func sysWait4(int, *WaitStatus, uint32, *rawRusage) (int, syscall.Errno) { return 0, syscall.ENOSYS }
+
+func sysWaitid(IDType, int, *rawSiginfo, uint32) syscall.Errno { return syscall.ENOSYS }
+
+func sysWait6(IDType, int, *WaitStatus, uint32, *rawWRusage, *rawSiginfo) (int, syscall.Errno) {
+	return 0, syscall.ENOSYS
+}

@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
+
+	"github.com/procwait/wait/internal/syscall"
 )
 
 // argError is a bad argument caught before the system call. It unwraps to the

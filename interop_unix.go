@@ -3,7 +3,6 @@
 package wait
 
 import (
-	"encoding/binary"
 	"syscall"
 	"unsafe"
 
@@ -30,8 +29,7 @@ func RusageFromSyscall(ru *syscall.Rusage) Rusage {
 	if ru == nil {
 		return Rusage{}
 	}
-	b := unsafe.Slice((*byte)(unsafe.Pointer(ru)), unsafe.Sizeof(*ru))
-	return Rusage(hostRusage.Decode(b, binary.NativeEndian))
+	return decodeRusage(unsafe.Slice((*byte)(unsafe.Pointer(ru)), unsafe.Sizeof(*ru)))
 }
 
 // RusageFromUnix converts a golang.org/x/sys/unix Rusage; a nil ru gives the
@@ -40,8 +38,7 @@ func RusageFromUnix(ru *unix.Rusage) Rusage {
 	if ru == nil {
 		return Rusage{}
 	}
-	b := unsafe.Slice((*byte)(unsafe.Pointer(ru)), unsafe.Sizeof(*ru))
-	return Rusage(hostRusage.Decode(b, binary.NativeEndian))
+	return decodeRusage(unsafe.Slice((*byte)(unsafe.Pointer(ru)), unsafe.Sizeof(*ru)))
 }
 
 func statusFromSys(sys any) (WaitStatus, bool) {

@@ -63,9 +63,7 @@ func (r *rawRusage) bytes() []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(r)), unsafe.Sizeof(*r))
 }
 
-func (r *rawRusage) rusage() Rusage {
-	return Rusage(hostRusage.Decode(r.bytes(), binary.NativeEndian))
-}
+func (r *rawRusage) rusage() Rusage { return decodeRusage(r.bytes()) }
 
 func (r *rawWRusage) bytes() []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(r)), unsafe.Sizeof(*r))
@@ -77,7 +75,49 @@ func (r *rawWRusage) self() *rawRusage { return (*rawRusage)(unsafe.Pointer(r)) 
 func (r *rawWRusage) wrusage() WRusage {
 	b := r.bytes()
 	return WRusage{
-		Self:     Rusage(hostRusage.Decode(b, binary.NativeEndian)),
-		Children: Rusage(hostRusage.Decode(b[min(hostRusage.Size, len(b)):], binary.NativeEndian)),
+		Self:     decodeRusage(b),
+		Children: decodeRusage(b[min(hostRusage.Size, len(b)):]),
 	}
+}
+
+// decodeRusage converts the host's struct rusage in b. Like rawSiginfo's
+// sigchld it reads native-endian words itself instead of calling
+// hostRusage.Decode, whose binary.ByteOrder interface would make b escape
+// (an allocation per wait call); a test checks that both decode alike.
+func decodeRusage(b []byte) Rusage {
+	l := &hostRusage
+	if len(b) < l.Size {
+		return Rusage{}
+	}
+	long := func(i int) int64 { return nativeInt(b[2*l.TimevalSize+i*l.LongSize:], l.LongSize) }
+	timeval := func(tv []byte) time.Duration {
+		return time.Duration(nativeInt(tv, l.SecSize))*time.Second +
+			time.Duration(nativeInt(tv[l.UsecOffset:], l.UsecSize))*time.Microsecond
+	}
+	return Rusage{
+		UserTime:                   timeval(b),
+		SystemTime:                 timeval(b[l.TimevalSize:]),
+		MaxRSS:                     long(0) * l.MaxRSSUnit,
+		IntegralSharedRSS:          long(1),
+		IntegralDataRSS:            long(2),
+		IntegralStackRSS:           long(3),
+		MinorFaults:                long(4),
+		MajorFaults:                long(5),
+		Swaps:                      long(6),
+		BlockInputs:                long(7),
+		BlockOutputs:               long(8),
+		MessagesSent:               long(9),
+		MessagesReceived:           long(10),
+		SignalsReceived:            long(11),
+		VoluntaryContextSwitches:   long(12),
+		InvoluntaryContextSwitches: long(13),
+	}
+}
+
+// nativeInt reads a signed C integer of size 4 or 8 bytes.
+func nativeInt(b []byte, size int) int64 {
+	if size == 8 {
+		return int64(binary.NativeEndian.Uint64(b))
+	}
+	return int64(int32(binary.NativeEndian.Uint32(b)))
 }

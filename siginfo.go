@@ -4,10 +4,10 @@ import (
 	"encoding/binary"
 	"runtime"
 	"strconv"
-	"syscall"
 	"unsafe"
 
 	"github.com/procwait/wait/internal/abi"
+	"github.com/procwait/wait/internal/syscall"
 )
 
 // Info is the SIGCHLD siginfo_t that waitid(2) and wait6(2) fill, decoded.
@@ -76,10 +76,32 @@ func (r *rawSiginfo) bytes() []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(r)), unsafe.Sizeof(*r))
 }
 
-// sigchld decodes the fields the kernel filled.
+// sigchld decodes the fields the kernel filled, at the host layout's offsets.
+// It reads native-endian words itself rather than calling
+// hostSiginfo.Decode: that takes a binary.ByteOrder interface, through which
+// r would escape and cost every wait call an allocation. A test checks that
+// both decode alike.
 func (r *rawSiginfo) sigchld() abi.SigChld {
-	return hostSiginfo.Decode(r.bytes(), binary.NativeEndian)
+	l := &hostSiginfo
+	b := r.bytes()
+	if len(b) < l.Size {
+		return abi.SigChld{}
+	}
+	s := abi.SigChld{
+		Signo:  nativeInt32(b, l.Signo),
+		Errno:  nativeInt32(b, l.Errno),
+		Code:   nativeInt32(b, l.Code),
+		Pid:    nativeInt32(b, l.Pid),
+		Status: nativeInt32(b, l.Status),
+	}
+	if l.UID >= 0 {
+		s.UID = nativeInt32(b, l.UID)
+		s.HasUID = true
+	}
+	return s
 }
+
+func nativeInt32(b []byte, off int) int32 { return int32(binary.NativeEndian.Uint32(b[off:])) }
 
 func infoFrom(s abi.SigChld) Info {
 	uid := int(uint32(s.UID))

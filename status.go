@@ -2,7 +2,8 @@ package wait
 
 import (
 	"strconv"
-	"syscall"
+
+	"github.com/procwait/wait/internal/syscall"
 )
 
 // WaitStatus is the status word that wait4(2) and wait6(2) store, decoded by

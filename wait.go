@@ -2,7 +2,8 @@ package wait
 
 import (
 	"math"
-	"syscall"
+
+	"github.com/procwait/wait/internal/syscall"
 )
 
 // Wait4 wraps wait4(2): it waits for a child selected by pid (> 0: that child;
@@ -13,7 +14,7 @@ import (
 //
 // Which options wait4 takes is the OS's: Linux accepts WNOHANG, WUNTRACED,
 // WCONTINUED, WALL, WCLONE and WNOTHREAD, implies WEXITED and rejects WEXITED
-// and WNOWAIT with EINVAL, as its kernel does; FreeBSD and DragonFly imply
+// and WNOWAIT with EINVAL, as its kernel does; FreeBSD, NetBSD and DragonFly imply
 // WEXITED|WTRAPPED and accept WNOWAIT; OpenBSD accepts only WNOHANG, WUNTRACED
 // and WCONTINUED.
 //

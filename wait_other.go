@@ -3,9 +3,8 @@
 package wait
 
 import (
-	"syscall"
-
 	"github.com/procwait/wait/internal/abi"
+	"github.com/procwait/wait/internal/syscall"
 )
 
 // On systems without the wait family every call fails with an error wrapping

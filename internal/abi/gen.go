@@ -22,6 +22,13 @@ var GoFiles = map[string]string{
 // Generator is the command that writes the generated files.
 const Generator = "go run ./internal/cmd/genabi"
 
+// Registered reports whether the table named os is held, so that GoSource
+// can write its file. GoFiles may name tables not written yet.
+func Registered(os string) bool {
+	_, ok := registry[os]
+	return ok || os == Unsupported.Name
+}
+
 // GoSource returns the root package's generated file for the table named os:
 // its Options, IDType and Code constants, their name tables, and the option
 // masks the calls validate against.

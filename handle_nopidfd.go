@@ -1,0 +1,31 @@
+//go:build unix && !linux && !darwin && !dragonfly && !freebsd && !netbsd && !openbsd
+
+package wait
+
+import (
+	"context"
+	"syscall"
+)
+
+// Unix systems with neither pidfd nor kqueue (illumos, AIX) use the SIGCHLD
+// dispatcher (handle_sigchld.go) and PID-based calls.
+
+type handleSys struct{}
+
+func (h *Handle) sysOpen() error {
+	if err := checkChild(h.pid); err != nil {
+		return err
+	}
+	sigchldAdd(h)
+	return nil
+}
+
+func (h *Handle) sysInline() bool { return false }
+
+func (h *Handle) sysWatch(context.Context) error { return nil }
+
+func (h *Handle) sysReap() (Exit, bool, error) { return reapPid(h.pid) }
+
+func (h *Handle) sysSignal(sig syscall.Signal) error { return killPid(h.pid, sig) }
+
+func (h *Handle) sysRelease() { sigchldRemove(h) }

@@ -102,7 +102,8 @@ func (h *Handle) Pid() int { return h.pid }
 // after Close fails with an error wrapping os.ErrClosed; a child that other
 // code reaped first makes Wait fail with an error wrapping ECHILD.
 func (h *Handle) Wait(ctx context.Context) (Exit, error) {
-	for attempt := 0; ; attempt++ {
+	retries := 0
+	for {
 		h.mu.Lock()
 		if !h.reaped && !h.closed && ctx.Err() == nil {
 			h.collectLocked()
@@ -122,9 +123,10 @@ func (h *Handle) Wait(ctx context.Context) (Exit, error) {
 			// The kernel announced the exit a moment before the child
 			// became reapable (kqueue's NOTE_EXIT can): try again shortly.
 			h.mu.Unlock()
-			if err := sleepCtx(ctx, retryDelay(attempt)); err != nil {
+			if err := sleepCtx(ctx, retryDelay(retries)); err != nil {
 				return Exit{}, err
 			}
+			retries++
 		case h.sysInline() && !h.watching:
 			// This call watches for everyone (Linux: it parks in the
 			// poller on the pidfd); others wait on h.exited.
@@ -160,10 +162,10 @@ func (h *Handle) Wait(ctx context.Context) (Exit, error) {
 	}
 }
 
-// retryDelay is how long Wait sleeps before its attempt-th retry of a child
+// retryDelay is how long Wait sleeps before its retry number n of a child
 // that was reported exited but is not reapable yet: 1 ms doubling to 64 ms.
-func retryDelay(attempt int) time.Duration {
-	return time.Millisecond << min(attempt, 6)
+func retryDelay(n int) time.Duration {
+	return time.Millisecond << min(n, 6)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

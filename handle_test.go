@@ -435,3 +435,26 @@ func TestStartRefuses(t *testing.T) {
 		t.Errorf("Start of a missing program = %v, %v; want cmd.Start's error", h, err)
 	}
 }
+
+// TestHandleEarlyExitReport covers an exit reported before the child is
+// reapable (kqueue's NOTE_EXIT can fire that early): Wait keeps retrying
+// without reaping anything else, gives up when ctx ends, and collects the
+// child once it really exits.
+func TestHandleEarlyExitReport(t *testing.T) {
+	hEachBackend(t, func(t *testing.T) {
+		h := hStart(t, "sleep", "60s")
+		h.markExited() // a premature report
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		if _, err := h.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Wait on a running child after an early report = %v; want context.DeadlineExceeded", err)
+		}
+		hRunning(t, h.Pid(), "Wait after an early report")
+		if err := h.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		if e := hWait(t, h); e.Status.Signal() != syscall.SIGKILL {
+			t.Errorf("Status = %v; want killed by SIGKILL", e.Status)
+		}
+	})
+}

@@ -23,13 +23,16 @@ import (
 //   - Signals coalesce, so each SIGCHLD (received through os/signal) starts a
 //     sweep that reaps until no exited child is left; a burst of thousands of
 //     exits reaches fn once per process.
-//   - It never calls wait4(-1). Each step peeks at one exited child with
+//   - It never reaps a child without checking its owner. Each step holds the
+//     lock that Start and Open hold from before the fork (or the lookup)
+//     until the child is registered, peeks at one exited child with
 //     waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT), which leaves it a zombie, and
-//     looks its pid up while holding the lock that Start holds from before
-//     the fork until the child is registered. An unowned child is reaped with
-//     wait4(pid) and passed to fn. A child owned by a Handle is reaped on
-//     the Handle's behalf: its Exit waits in the Handle for h.Wait and never
-//     reaches fn, so an owned zombie cannot stall the reaping of the others.
+//     looks its pid up. An unowned child is reaped with wait4(pid) and passed
+//     to fn. A child owned by a Handle is reaped on the Handle's behalf: its
+//     Exit waits in the Handle for h.Wait and never reaches fn, so an owned
+//     zombie cannot stall the reaping of the others. While no Handle exists
+//     at all (and, under that lock, none can appear) every exited child is
+//     unowned, and the step is a single wait4(-1, WNOHANG).
 //
 // Reap cannot tell a child that other code means to wait for from an orphan
 // unless that code uses Start (or Open): anything else, such as an os/exec
@@ -123,6 +126,9 @@ const (
 func reapOne() (Exit, reapResult, error) {
 	spawnMu.Lock()
 	defer spawnMu.Unlock()
+	if noOwners() {
+		return reapAny()
+	}
 	var info Info
 	err := Waitid(P_ALL, 0, &info, WEXITED|WNOHANG|WNOWAIT)
 	if errors.Is(err, syscall.ECHILD) {
@@ -158,6 +164,38 @@ func reapOne() (Exit, reapResult, error) {
 		return Exit{}, reapedNone, err
 	}
 	if !e.Status.Exited() && !e.Status.Signaled() {
+		return Exit{}, skipped, nil
+	}
+	e.Pid = pid
+	return e, reapedUnowned, nil
+}
+
+// noOwners reports whether no Handle owns a child. While spawnMu is held
+// exclusively the answer cannot turn false: Start and Open register owners
+// only under spawnMu (shared).
+func noOwners() bool {
+	ownedMu.Lock()
+	defer ownedMu.Unlock()
+	return len(owned) == 0
+}
+
+// reapAny is reapOne when no child is owned: every exited child is then
+// Reap's to take, so wait4(-1, WNOHANG) reaps exactly what the peek would
+// have found, in one system call instead of two. Only spawnMu's holder may
+// call it.
+func reapAny() (Exit, reapResult, error) {
+	var e Exit
+	pid, err := Wait4(-1, &e.Status, WNOHANG, &e.Rusage)
+	switch {
+	case errors.Is(err, syscall.ECHILD):
+		return Exit{}, reapedNone, nil
+	case err != nil:
+		return Exit{}, reapedNone, err
+	case pid == 0:
+		return Exit{}, reapedNone, nil
+	case !e.Status.Exited() && !e.Status.Signaled():
+		// FreeBSD's wait4 also reports ptrace stops (it implies
+		// WTRAPPED): not an exit, look again.
 		return Exit{}, skipped, nil
 	}
 	e.Pid = pid

@@ -6,10 +6,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/procwait/wait/internal/abi"
+	"github.com/procwait/wait/internal/syscall"
 )
 
 // statusValues are the oracle's values (see internal/abi/oracle_test.go):
@@ -80,7 +80,7 @@ func TestMethodsMatchDecodeStatus(t *testing.T) {
 				t.Errorf("%#x:\n methods %+v\n W*      %+v\n want    %+v (from %s DecodeStatus %+v)", v, got, macros, want, o.Name, d)
 			}
 		}
-		if tc := s.TrapCause(); tc != -1 && (!s.Stopped() || s.StopSignal() != syscall.SIGTRAP) {
+		if tc := s.TrapCause(); tc != -1 && (!s.Stopped() || s.StopSignal() != sigtrap) {
 			t.Fatalf("%#x: TrapCause %d without a SIGTRAP stop", v, tc)
 		}
 	}
@@ -88,6 +88,9 @@ func TestMethodsMatchDecodeStatus(t *testing.T) {
 		t.Errorf("... and %d more", bad-10)
 	}
 }
+
+// sigtrap is SIGTRAP, 5 on every Unix (the internal syscall stand-in has no SIGTRAP for plan9).
+const sigtrap = syscall.Signal(5)
 
 // Decoded is abi.Decoded, for brevity.
 type Decoded = abi.Decoded

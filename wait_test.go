@@ -4,10 +4,10 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"runtime"
-	"syscall"
 	"testing"
 
 	"github.com/procwait/wait/internal/abi"
+	"github.com/procwait/wait/internal/syscall"
 )
 
 func TestIgnoringEINTR(t *testing.T) {
@@ -101,9 +101,9 @@ func TestInfoFromSiginfo(t *testing.T) {
 	hostTables(t)
 	var r rawSiginfo
 	hostSiginfo.Encode(r.bytes(), binary.NativeEndian, abi.SigChld{
-		Signo: int32(syscall.SIGCHLD), Code: int32(CLD_EXITED), Pid: 4242, UID: 1001, Status: 77,
+		Signo: 17, Code: int32(CLD_EXITED), Pid: 4242, UID: 1001, Status: 77,
 	})
-	want := Info{Pid: 4242, UID: 1001, Signo: syscall.SIGCHLD, Code: CLD_EXITED, Status: 77}
+	want := Info{Pid: 4242, UID: 1001, Signo: 17, Code: CLD_EXITED, Status: 77}
 	if hostSiginfo.UID < 0 {
 		want.UID = -1
 	}

@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -208,8 +209,11 @@ func runVariant(variant string, n int, child string) result {
 	}
 	r.StartSec = time.Since(t0).Seconds()
 
-	// Let every waiter block, then measure.
+	// Let every waiter block and drop the garbage of starting (both
+	// variants alike), then measure what the waiting itself keeps.
 	settle()
+	runtime.GC()
+	debug.FreeOSMemory()
 	r.Threads = threads()
 	r.RSSKiB = rssKiB()
 

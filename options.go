@@ -75,3 +75,18 @@ var knownOptionBits = func() uint32 {
 	}
 	return m
 }()
+
+// eventFlagNames names the event flags of which waitid and wait6 need one, by
+// their waitid names (WSTOPPED, not its alias WUNTRACED).
+var eventFlagNames = func() string {
+	s := ""
+	for _, f := range hostFlags {
+		if uint32(f.value)&hostEventMask != 0 && f.name != "WUNTRACED" {
+			s += "|" + f.name
+		}
+	}
+	if s == "" {
+		return "(none)"
+	}
+	return s[1:]
+}()

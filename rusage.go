@@ -36,9 +36,11 @@ type Rusage struct {
 	InvoluntaryContextSwitches int64 // ru_nivcsw: the process was preempted
 }
 
-// WRusage is wait6(2)'s struct __wrusage: the usage of the child itself and of
-// the child's own reaped descendants. Where Wait6 is emulated, Self is what
-// the kernel reports for the child and Children stays zero (see Wait6).
+// WRusage is wait6(2)'s struct __wrusage: the usage of the child (Self) and of
+// the child's reaped descendants (Children). For an exited child the BSD
+// kernels count the descendants in Self too, as wait4 does. Where Wait6 is
+// emulated, Self is what the kernel reports for the child and Children stays
+// zero (see Wait6).
 type WRusage struct {
 	Self, Children Rusage
 }

@@ -15,7 +15,9 @@ type Info struct {
 	// Pid is the child's process ID; 0 when WNOHANG found nothing. (macOS
 	// puts the PID of the process that sent SIGCONT here for CLD_CONTINUED.)
 	Pid int
-	// UID is the child's real user ID, or -1 where the OS does not report it.
+	// UID is the child's user ID as the kernel reports it (the real user ID
+	// on Linux, the effective one on FreeBSD and NetBSD), or -1 where the OS
+	// does not fill si_uid for SIGCHLD (illumos).
 	UID int
 	// Signo is SIGCHLD, or 0 when WNOHANG found nothing.
 	Signo syscall.Signal

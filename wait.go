@@ -62,7 +62,7 @@ func Waitid(idtype IDType, id int, info *Info, options Options) error {
 		return err
 	}
 	if opts&hostEventMask == 0 && hostEventMask != 0 {
-		return invalid("waitid", "options %v name no event: waitid needs one of %v", options, Options(hostEventMask))
+		return invalid("waitid", "options %v name no event: waitid needs one of %s", options, eventFlagNames)
 	}
 	id, err = checkID("waitid", idtype, id)
 	if err != nil {
@@ -85,24 +85,26 @@ func Waitid(idtype IDType, id int, info *Info, options Options) error {
 
 // Wait6 wraps wait6(2), the superset of the family: it selects children like
 // Waitid, stores the status word like Wait4, and fills wrusage with the
-// child's own resource usage (Self) and that of its reaped descendants
+// resource usage of the child (Self) and of the child's reaped descendants
 // (Children). Any pointer may be nil. It returns the child's process ID, or 0
 // with WNOHANG when nothing is ready.
 //
-// FreeBSD, NetBSD and DragonFly have wait6 natively. Linux has no wait6: it is
-// emulated exactly through one waitid system call, whose fifth argument
-// takes a struct rusage. The status word is built from the siginfo just as
-// the kernel builds wait4's, and WRusage.Self is the kernel's figure, but
-// Linux cannot split self from children: Self holds what wait4 would report
-// (the child and its reaped descendants together) and Children stays zero.
-// Errors still say "wait6".
+// FreeBSD, NetBSD and DragonFly have wait6 natively. Their kernels fold a
+// child's reaped descendants into its own usage when it exits, so for an
+// exited child Self already includes Children (the figure wait4 reports);
+// Children is the descendants alone. Linux has no wait6: it is emulated
+// exactly through one waitid system call, whose fifth argument takes a struct
+// rusage. The status word is built from the siginfo just as the kernel builds
+// wait4's, and WRusage.Self is the kernel's figure (the child and its reaped
+// descendants together, as wait4 reports it), but Linux cannot give the
+// descendants alone, so Children stays zero. Errors still say "wait6".
 func Wait6(idtype IDType, id int, status *WaitStatus, options Options, wrusage *WRusage, info *Info) (wpid int, err error) {
 	opts, err := checkOptions("wait6", options, hostWaitidMask)
 	if err != nil {
 		return 0, err
 	}
 	if opts&hostEventMask == 0 && hostEventMask != 0 {
-		return 0, invalid("wait6", "options %v name no event: wait6 needs one of %v", options, Options(hostEventMask))
+		return 0, invalid("wait6", "options %v name no event: wait6 needs one of %s", options, eventFlagNames)
 	}
 	id, err = checkID("wait6", idtype, id)
 	if err != nil {

@@ -12,7 +12,10 @@ import "sync"
 //     spawnMu exclusively, looks the pid up: an owned child is reaped by
 //     calling its Handle's collect method (which stores the Exit for h.Wait
 //     and never reaches Reap's callback); any other child is reaped with
-//     wait4(pid) and passed to the callback.
+//     wait4(pid) and passed to the callback. While no Handle is registered at
+//     all, Reap may reap with wait4(-1, WNOHANG) directly: owners register
+//     only under spawnMu shared, which Reap holds exclusively, so the owned set
+//     cannot grow under it and every child it reaps is unowned.
 //   - Start holds spawnMu shared from before the fork until the Handle is
 //     registered, so a child that exits at once cannot be peeked and taken as
 //     an orphan in between.
@@ -25,13 +28,6 @@ var (
 	ownedMu sync.Mutex
 	owned   = map[int]*Handle{}
 )
-
-// own registers h as the owner of its child.
-func own(h *Handle) {
-	ownedMu.Lock()
-	owned[h.pid] = h
-	ownedMu.Unlock()
-}
 
 // disown removes h's registration, if it still holds it.
 func disown(h *Handle) {

@@ -81,7 +81,8 @@ func runHelper(mode string, args []string) int {
 			var ru syscall.Rusage
 			if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil &&
 				time.Duration(ru.Utime.Nano()) >= want {
-				return int(x & 0) // x used, always 0
+				helperSink = x
+				return 0
 			}
 		}
 		return 122
@@ -91,7 +92,8 @@ func runHelper(mode string, args []string) int {
 			buf[i] = byte(i)
 		}
 		// Keep buf live until here so the pages stay counted.
-		return int(buf[len(buf)-4096]) & 0
+		helperSink = uint64(buf[len(buf)-4096])
+		return 0
 	case "raise":
 		sig := syscall.Signal(num(0))
 		_ = syscall.Kill(os.Getpid(), sig)
@@ -217,3 +219,6 @@ func zombie(t *testing.T, code string) int {
 	}
 	return pid
 }
+
+// helperSink keeps the helper modes' work observable, so the compiler keeps it.
+var helperSink uint64

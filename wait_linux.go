@@ -72,22 +72,8 @@ func waitid(idtype IDType, id int, info *rawSiginfo, options uint32, ru *rawRusa
 	return e
 }
 
-// statusFromSiginfo encodes a SIGCHLD si_code and si_status as Linux's wait4
-// status word: exit code << 8; the signal, | 0x80 with a core dump; the stop
-// signal << 8 | 0x7f (for a ptrace event stop si_status is SIGTRAP | event <<
-// 8, so the event lands in bits 16-23 as wait4 puts it); 0xffff for continued.
+// statusFromSiginfo is the wait4 status word of the event waitid described.
 func statusFromSiginfo(code Code, st int32) WaitStatus {
-	switch code {
-	case CLD_EXITED:
-		return WaitStatus(uint32(st)&0xff) << 8
-	case CLD_KILLED:
-		return WaitStatus(st & 0x7f)
-	case CLD_DUMPED:
-		return WaitStatus(st&0x7f | 0x80)
-	case CLD_STOPPED, CLD_TRAPPED:
-		return WaitStatus(uint32(st)<<8 | 0x7f)
-	case CLD_CONTINUED:
-		return 0xffff
-	}
-	return 0
+	w, _ := abi.LinuxEncoding.Status(int32(code), st)
+	return WaitStatus(w)
 }

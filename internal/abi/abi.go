@@ -84,12 +84,14 @@ type OS struct {
 	decode func(raw uint32) Decoded
 }
 
-var registry = map[string]*OS{}
-
-func register(o *OS) *OS {
-	registry[o.Name] = o
-	return o
-}
+// registry holds every OS table by name.
+var registry = func() map[string]*OS {
+	m := map[string]*OS{}
+	for _, o := range []*OS{linux, freebsd, netbsd, dragonfly, openbsd, darwin, illumos} {
+		m[o.Name] = o
+	}
+	return m
+}()
 
 // ForOS returns the table of goos ("linux", "freebsd", "openbsd", "netbsd",
 // "dragonfly", "darwin", "illumos", "solaris"; "ios" and "android" share

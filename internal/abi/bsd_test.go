@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -316,8 +315,8 @@ func TestBSDAgainstXSys(t *testing.T) {
 		{filepath.Join(dir, "zsysnum_freebsd_arm.go"), "SYS_WAIT6", 532},
 		{filepath.Join(dir, "zsysnum_freebsd_riscv64.go"), "SYS_WAIT6", 532},
 		{filepath.Join(dir, "zsysnum_netbsd_arm64.go"), "SYS_WAIT4", 449},
-		{filepath.Join(runtime.GOROOT(), "src", "syscall", "zsysnum_netbsd_arm64.go"), "SYS_WAIT6", 481},
-		{filepath.Join(runtime.GOROOT(), "src", "syscall", "zsysnum_netbsd_386.go"), "SYS_WAIT6", 481},
+		{filepath.Join(goroot(t), "src", "syscall", "zsysnum_netbsd_arm64.go"), "SYS_WAIT6", 481},
+		{filepath.Join(goroot(t), "src", "syscall", "zsysnum_netbsd_386.go"), "SYS_WAIT6", 481},
 		{filepath.Join(dir, "zsysnum_dragonfly_amd64.go"), "SYS_WAIT4", 7},
 		{filepath.Join(dir, "zsysnum_dragonfly_amd64.go"), "SYS_WAIT6", 548},
 	}
@@ -571,4 +570,15 @@ func TestBSDRusageAgainstXSys(t *testing.T) {
 			}
 		}
 	}
+}
+
+// goroot asks the go tool for its GOROOT (runtime.GOROOT is deprecated: a
+// test binary may run where it was not built).
+func goroot(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Skipf("the go tool is not available to locate GOROOT's syscall tables: %v", err)
+	}
+	return strings.TrimSpace(string(out))
 }

@@ -3,7 +3,7 @@ package abi
 // Darwin (macOS, and iOS which shares the table): wait4 and waitid are
 // libSystem functions (Darwin has no stable system call ABI); Wait6 is
 // emulated with waitid and wait4.
-var darwin = register(&OS{
+var darwin = &OS{
 	Name: "darwin",
 	Flags: []Const{
 		{"WNOHANG", 0x1, "return at once when no child has a status to report", darwinWait},
@@ -58,7 +58,7 @@ var darwin = register(&OS{
 		"MaxRSS is reported in bytes by the kernel.",
 	},
 	decode: func(raw uint32) Decoded { return decodeWith(DarwinStatus(raw)) },
-})
+}
 
 const (
 	darwinWait   = "apple-oss-distributions/xnu bsd/sys/wait.h"

@@ -4,7 +4,7 @@ package abi
 // waitid exists only in libc, over wait6 (DragonFlyBSD/DragonFlyBSD
 // lib/libc/gen/waitid.c), so this library does the same. The flag, idtype
 // and siginfo values are FreeBSD's; the status macros differ slightly.
-var dragonfly = register(&OS{
+var dragonfly = &OS{
 	Name: "dragonfly",
 	Flags: []Const{
 		{"WNOHANG", 0x1, "return at once when no child has a status to report", dragonflyWait},
@@ -65,6 +65,6 @@ var dragonfly = register(&OS{
 		"SetSubreaper: procctl(PROC_REAP_ACQUIRE).",
 	},
 	decode: func(raw uint32) Decoded { return decodeWith(DragonFlyStatus(raw)) },
-})
+}
 
 const dragonflyWait = "DragonFlyBSD/DragonFlyBSD sys/sys/wait.h"

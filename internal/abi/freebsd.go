@@ -3,7 +3,7 @@ package abi
 // FreeBSD: wait4 and wait6 are raw system calls (7 and 532); waitid exists
 // only in libc, which calls wait6 (freebsd/freebsd-src lib/libc/gen/waitid.c),
 // so this library does the same.
-var freebsd = register(&OS{
+var freebsd = &OS{
 	Name: "freebsd",
 	Flags: []Const{
 		{"WNOHANG", 0x1, "return at once when no child has a status to report", freebsdWait},
@@ -77,7 +77,7 @@ var freebsd = register(&OS{
 		"SetSubreaper: procctl(PROC_REAP_ACQUIRE).",
 	},
 	decode: func(raw uint32) Decoded { return decodeWith(FreeBSDStatus(raw)) },
-})
+}
 
 const freebsdWait = "freebsd/freebsd-src sys/sys/wait.h"
 

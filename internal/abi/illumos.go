@@ -3,7 +3,7 @@ package abi
 // illumos and Solaris: waitid is the kernel's call (waitsys); wait4 is a
 // libc function over it, which this library reproduces in Go; Wait6 is one
 // waitid call, since illumos' siginfo_t carries the child's CPU times.
-var illumos = register(&OS{
+var illumos = &OS{
 	Name: "illumos",
 	Flags: []Const{
 		// Header order; the bit assignment is the SVR4 one, unlike the BSDs.
@@ -60,7 +60,7 @@ var illumos = register(&OS{
 		"The same table serves GOOS=solaris.",
 	},
 	decode: func(raw uint32) Decoded { return decodeWith(IllumosStatus(raw)) },
-})
+}
 
 const (
 	illumosWait    = "illumos/illumos-gate usr/src/uts/common/sys/wait.h"

@@ -2,7 +2,7 @@ package abi
 
 // Linux: the raw wait4 and waitid system calls; wait6 is emulated through
 // waitid's fifth argument (struct rusage *), which Linux alone has.
-var linux = register(&OS{
+var linux = &OS{
 	Name: "linux",
 	Flags: []Const{
 		{"WNOHANG", 0x1, "return at once when no child has a status to report", linuxWait},
@@ -62,7 +62,7 @@ var linux = register(&OS{
 		"WTRAPPED is accepted beside another event flag (tracers always see tracee stops) and refused alone.",
 	},
 	decode: func(raw uint32) Decoded { return decodeWith(LinuxStatus(raw)) },
-})
+}
 
 const linuxWait = "torvalds/linux include/uapi/linux/wait.h"
 
@@ -88,3 +88,10 @@ func cldCodes(source string) []Const {
 		{"CLD_CONTINUED", 6, "the stopped child was continued by SIGCONT", source},
 	}
 }
+
+// LinuxEncoding builds wait4's status word from waitid's siginfo, as the
+// kernel does (kernel/exit.c): the exit code << 8 (si_status already holds
+// only its low 8 bits), the signal | 0x80 for a core dump, the stop signal
+// << 8 | 0x7f (for a ptrace event stop si_status is SIGTRAP | event << 8, so
+// the event lands in bits 16-23), and 0xffff for continued.
+var LinuxEncoding = StatusEncoding{ValueMask: 0xffffffff, Continued: 0xffff}

@@ -22,13 +22,13 @@ import (
 
 func TestLinuxConstantsMatchXSys(t *testing.T) {
 	o, _ := ForOS("linux")
-	for name, want := range map[string]int{
+	for name, want := range map[string]uint32{
 		"WNOHANG": unix.WNOHANG, "WUNTRACED": unix.WUNTRACED, "WSTOPPED": unix.WSTOPPED,
 		"WEXITED": unix.WEXITED, "WCONTINUED": unix.WCONTINUED, "WNOWAIT": unix.WNOWAIT,
 		"WNOTHREAD": unix.WNOTHREAD, "WALL": unix.WALL, "WCLONE": unix.WCLONE,
 	} {
-		if got, ok := o.Flag(name); !ok || got != uint32(want) {
-			t.Errorf("%s = %#x (present %v), x/sys says %#x", name, got, ok, uint32(want))
+		if got, ok := o.Flag(name); !ok || got != want {
+			t.Errorf("%s = %#x (present %v), x/sys says %#x", name, got, ok, want)
 		}
 	}
 	for name, want := range map[string]int{"P_ALL": unix.P_ALL, "P_PID": unix.P_PID, "P_PGID": unix.P_PGID, "P_PIDFD": unix.P_PIDFD} {

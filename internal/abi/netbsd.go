@@ -5,7 +5,7 @@ package abi
 // wait6 (NetBSD/src lib/libc/gen/waitid.c), so this library does the same.
 // golang.org/x/sys/unix has stale values here: WSTOPPED = 0x7f (the status
 // byte, not a flag) and no WEXITED, WCONTINUED or WTRAPPED.
-var netbsd = register(&OS{
+var netbsd = &OS{
 	Name: "netbsd",
 	Flags: []Const{
 		{"WNOHANG", 0x1, "return at once when no child has a status to report", netbsdWait},
@@ -80,7 +80,7 @@ var netbsd = register(&OS{
 		"No subreaper.",
 	},
 	decode: func(raw uint32) Decoded { return decodeWith(NetBSDStatus(raw)) },
-})
+}
 
 const (
 	netbsdWait   = "NetBSD/src sys/sys/wait.h"

@@ -3,7 +3,7 @@ package abi
 // OpenBSD: wait4 and waitid (OpenBSD 7.3 and later) are libc functions that
 // Go programs must call through libc; there is no wait6 system call (the
 // kernel's dowait6 is internal), so Wait6 is emulated with waitid and wait4.
-var openbsd = register(&OS{
+var openbsd = &OS{
 	Name: "openbsd",
 	Flags: []Const{
 		{"WNOHANG", 0x1, "return at once when no child has a status to report", openbsdWait},
@@ -64,7 +64,7 @@ var openbsd = register(&OS{
 		"wait4 takes only WNOHANG, WUNTRACED and WCONTINUED.",
 	},
 	decode: func(raw uint32) Decoded { return decodeWith(OpenBSDStatus(raw)) },
-})
+}
 
 const openbsdWait = "openbsd/src sys/sys/wait.h"
 

@@ -29,7 +29,8 @@ const oracleDriver = `
 #include <stdio.h>
 #include <stdint.h>
 int main(void) {
-	uint32_t v;
+	uint32_t v, mark = 0x01020304;
+	fwrite(&mark, sizeof mark, 1, stdout); /* tells the reader our byte order */
 	while (fread(&v, sizeof v, 1, stdin) == 1) {
 		int s = (int)v;
 		int32_t out[8] = {
@@ -63,8 +64,21 @@ func macroOracle(t *testing.T, prelude string, vals []uint32) []Decoded {
 	if out, err := exec.Command(cc, "-O1", "-o", bin, src).CombinedOutput(); err != nil {
 		t.Fatalf("compiling the oracle: %v\n%s", err, out)
 	}
+	// The oracle is built for the machine's own C compiler, which need not be
+	// the test's GOARCH (under qemu-user the test may be big-endian s390x):
+	// feed it, and read it, in the byte order it announces.
+	probe := exec.Command(bin)
+	probe.Stdin = new(bytes.Buffer)
+	mark, err := probe.Output()
+	if err != nil || len(mark) < 4 {
+		t.Fatalf("running the oracle: %v", err)
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if binary.BigEndian.Uint32(mark) == 0x01020304 {
+		order = binary.BigEndian
+	}
 	in := new(bytes.Buffer)
-	if err := binary.Write(in, binary.NativeEndian, vals); err != nil {
+	if err := binary.Write(in, order, vals); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin)
@@ -74,7 +88,7 @@ func macroOracle(t *testing.T, prelude string, vals []uint32) []Decoded {
 		t.Fatalf("running the oracle: %v", err)
 	}
 	raw := make([]int32, 8*len(vals))
-	if err := binary.Read(bytes.NewReader(out), binary.NativeEndian, raw); err != nil {
+	if err := binary.Read(bytes.NewReader(out[4:]), order, raw); err != nil {
 		t.Fatalf("reading the oracle's output (%d bytes for %d values): %v", len(out), len(vals), err)
 	}
 	res := make([]Decoded, len(vals))

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -106,18 +107,26 @@ func TestExitCode(t *testing.T) {
 	}
 }
 
-// TestReapsOrphans: the command leaves three orphans (subshells of a shell
-// that exits at once), which exit with 5, 6 and 7 while the command still
-// runs; init must reap each (its -v log names their statuses) and then exit
-// with the command's own code, 3.
+// TestReapsOrphans: the command leaves three orphans (shells started by a
+// shell that exits at once), which exit with 5, 6 and 7 while the command
+// still runs; each writes its PID to the file $PIDS first. The command exits
+// (with 3) only once all three are gone, that is reaped by init (kill -0
+// succeeds on a zombie), so the test does not depend on timing. init must reap
+// each (its -v log names their statuses) and exit with the command's code.
 func TestReapsOrphans(t *testing.T) {
-	script := `sh -c '(exit 5) & (exit 6) & (sleep 0.2; exit 7) &'; sleep 1; exit 3`
+	script := `sh -c 'for c in 5 6 7; do sh -c "echo \$\$ >>\"\$PIDS\"; exit $c" & done'
+while [ "$(wc -l <"$PIDS")" -lt 3 ]; do sleep 0.05; done
+for p in $(cat "$PIDS"); do while kill -0 "$p" 2>/dev/null; do sleep 0.05; done; done
+exit 3`
 	re := regexp.MustCompile(`reaped orphan pid (\d+): exit status (\d+)`)
 	for _, placement := range placements {
 		t.Run(placement, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
+			pids := filepath.Join(t.TempDir(), "pids")
+			require.NoError(t, os.WriteFile(pids, nil, 0o644))
 			cmd := initCmd(t, ctx, placement, "-v", "/bin/sh", "-c", script)
+			cmd.Env = append(cmd.Env, "PIDS="+pids)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			assert.Equal(t, 3, exitCodeOf(t, cmd), "init's exit code; stderr:\n%s", stderr.String())

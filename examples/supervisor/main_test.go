@@ -61,7 +61,8 @@ func TestSupervisor(t *testing.T) {
 		_ = cmd.Wait()
 	})
 
-	startedRE := regexp.MustCompile(`started pid (\d+)`)
+	startedRE := regexp.MustCompile(`\[(\d+)\] started pid (\d+)`)
+	sleeper := 0 // the pid of command [1], the long-running one
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -81,8 +82,11 @@ func TestSupervisor(t *testing.T) {
 			}
 			log = append(log, l)
 			if m := startedRE.FindStringSubmatch(l); m != nil {
-				pid, _ := strconv.Atoi(m[1])
+				pid, _ := strconv.Atoi(m[2])
 				started = append(started, pid)
+				if m[1] == "1" && sleeper == 0 {
+					sleeper = pid
+				}
 			}
 			if strings.HasPrefix(l, "supervisor: [2] restarting") {
 				restarts++
@@ -105,8 +109,8 @@ func TestSupervisor(t *testing.T) {
 		t.Fatalf("supervisor after SIGTERM: %v\n%s", err, strings.Join(log, "\n"))
 	}
 	all := strings.Join(log, "\n")
-	if !strings.Contains(all, "[1] pid "+strconv.Itoa(started[0])+": signal: terminated") {
-		t.Errorf("the sleep child %d was not stopped by SIGTERM:\n%s", started[0], all)
+	if !strings.Contains(all, "[1] pid "+strconv.Itoa(sleeper)+": signal: terminated") {
+		t.Errorf("the sleep child %d was not stopped by SIGTERM:\n%s", sleeper, all)
 	}
 	if !strings.Contains(all, "all children stopped") {
 		t.Errorf("supervisor did not report a clean stop:\n%s", all)

@@ -55,6 +55,10 @@ func runReapHelper(mode string, args []string) int {
 		rep, err = ownershipScenario()
 	case "subreaper":
 		rep, err = subreaperScenario()
+	case "probe":
+		// Can this process become a subreaper? (A helper of its own: the
+		// test process must not become one.)
+		rep, err = map[string]string{"set": fmt.Sprint(SetSubreaper(true))}, nil
 	default:
 		err = fmt.Errorf("unknown reap helper mode %q", mode)
 	}
@@ -90,8 +94,21 @@ func runReapScenario(t *testing.T, bound time.Duration, rep any, mode string, ar
 // requireSubreaper skips unless this OS can make a process a subreaper.
 func requireSubreaper(t *testing.T) {
 	t.Helper()
-	if _, err := IsSubreaper(); errors.Is(err, errors.ErrUnsupported) {
+	on, err := IsSubreaper()
+	if errors.Is(err, errors.ErrUnsupported) {
 		t.Skipf("needs a child subreaper (prctl or procctl), which this OS lacks: %v", err)
+	}
+	// Ask a helper to become one: the get call working does not prove the
+	// set call does.
+	if err != nil {
+		t.Skipf("needs a working child subreaper: IsSubreaper failed with %v (qemu-user 7.2 does not emulate PR_*_CHILD_SUBREAPER)", err)
+	}
+	if !on {
+		var probe map[string]string
+		runReapScenario(t, time.Minute, &probe, "probe")
+		if set := probe["set"]; set != "<nil>" {
+			t.Skipf("needs a working child subreaper: SetSubreaper(true) failed with %q (qemu-user does not emulate PR_SET_CHILD_SUBREAPER)", set)
+		}
 	}
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skipf("needs /bin/sh to build process trees: %v", err)

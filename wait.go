@@ -16,7 +16,9 @@ import (
 // WCONTINUED, WALL, WCLONE and WNOTHREAD, implies WEXITED and rejects WEXITED
 // and WNOWAIT with EINVAL, as its kernel does; FreeBSD, NetBSD and DragonFly imply
 // WEXITED|WTRAPPED and accept WNOWAIT; OpenBSD accepts only WNOHANG, WUNTRACED
-// and WCONTINUED.
+// and WCONTINUED. OpenBSD and macOS call libc's wait4; on illumos Wait4 is
+// built on waitid (libc's wait4 reads pid 0 and -1 differently from wait4(2)
+// elsewhere) and its rusage holds only the child's CPU times.
 //
 // EINTR is retried. Errors are *os.SyscallError{Syscall: "wait4"}.
 func Wait4(pid int, status *WaitStatus, options Options, rusage *Rusage) (wpid int, err error) {
@@ -54,7 +56,10 @@ func Wait4(pid int, status *WaitStatus, options Options, rusage *Rusage) (wpid i
 // child waitable.
 //
 // On FreeBSD, NetBSD and DragonFly waitid is a libc function over wait6(2);
-// this package calls wait6 the same way. Errors are
+// this package calls wait6 the same way. OpenBSD (7.3 and later; earlier
+// releases get an error wrapping errors.ErrUnsupported), macOS and illumos
+// call libc's waitid. On macOS a CLD_CONTINUED report's Pid is the process
+// the kernel recorded as continuing the child (usually the child itself). Errors are
 // *os.SyscallError{Syscall: "waitid"}.
 func Waitid(idtype IDType, id int, info *Info, options Options) error {
 	opts, err := checkOptions("waitid", options, hostWaitidMask)
@@ -98,6 +103,14 @@ func Waitid(idtype IDType, id int, info *Info, options Options) error {
 // wait4's, and WRusage.Self is the kernel's figure (the child and its reaped
 // descendants together, as wait4 reports it), but Linux cannot give the
 // descendants alone, so Children stays zero. Errors still say "wait6".
+//
+// OpenBSD and macOS have no wait6 either: waitid with WNOWAIT finds the
+// event, then an exit is reaped by wait4 on that pid, which gives the
+// kernel's own status word and rusage (Self; Children stays zero); a stop or
+// continue is consumed by waitid for that pid and that event only and carries
+// no rusage, as in their wait4; with the caller's own WNOWAIT no rusage exists.
+// On illumos Wait6 is one waitid call: Self holds the child's CPU times from
+// the siginfo and every other field is zero, as illumos reports no more.
 func Wait6(idtype IDType, id int, status *WaitStatus, options Options, wrusage *WRusage, info *Info) (wpid int, err error) {
 	opts, err := checkOptions("wait6", options, hostWaitidMask)
 	if err != nil {

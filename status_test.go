@@ -155,7 +155,7 @@ func TestStatusString(t *testing.T) {
 		{0xff00, "exit status 255"},
 		{0x0009, "signal: killed"},
 		{0x0086, "signal: aborted (core dumped)"},
-		{0x137f, "stop signal: stopped (signal)"},
+		{0x137f, "stop signal: " + syscall.Signal(0x13).String()}, // SIGSTOP, but SIGPWR on MIPS
 		{0x057f, "stop signal: trace/breakpoint trap"},
 		{0x4057f, "stop signal: trace/breakpoint trap (trap 4)"},
 		{0x80057f, "stop signal: trace/breakpoint trap (trap 128)"},

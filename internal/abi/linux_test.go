@@ -132,6 +132,13 @@ func TestLinuxLayoutsMatchC(t *testing.T) {
 	if err != nil {
 		t.Skip("no C compiler (cc) on PATH to report glibc's layouts")
 	}
+	// The C compiler reports layouts for its own target: under qemu-user the
+	// test's GOARCH is not it.
+	if out, err := exec.Command(cc, "-dumpmachine").Output(); err == nil {
+		if m := strings.TrimSpace(string(out)); !strings.HasPrefix(m, cMachine[runtime.GOARCH]+"-") {
+			t.Skipf("the C compiler targets %s, not this test's GOARCH %s (emulated?): it cannot report this arch's layouts", m, runtime.GOARCH)
+		}
+	}
 	o, _ := ForOS("linux")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "layout.c")
@@ -174,4 +181,11 @@ func TestLinuxLayoutsMatchC(t *testing.T) {
 		}
 		t.Logf("%s: siginfo %+v, rusage size %d", arch, si, ru.Size)
 	}
+}
+
+// cMachine maps GOARCH to the first word of a C compiler's target triple.
+var cMachine = map[string]string{
+	"amd64": "x86_64", "386": "i686", "arm64": "aarch64", "arm": "arm",
+	"riscv64": "riscv64", "s390x": "s390x", "ppc64le": "powerpc64le", "ppc64": "powerpc64",
+	"mips64le": "mips64el", "mips64": "mips64", "mipsle": "mipsel", "mips": "mips", "loong64": "loongarch64",
 }

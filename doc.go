@@ -21,4 +21,24 @@
 // rules, which differ between systems (Linux and NetBSD mark "continued" as
 // 0xffff, FreeBSD as 0x13, macOS as 0x137f). The internal/abi package holds
 // every OS's rules as data and the tests check them on every host.
+//
+// # Ownership and lifecycle
+//
+// A [Handle] (from [Open] or [Start]) owns one child. The rules that keep
+// every exit with its one owner, for the whole life of a supervisor:
+//
+//   - Ownership ends when the child is reaped, by [Handle.Wait] or by [Reap]
+//     on the Handle's behalf. The PID is free from then on: Open of it
+//     answers ECHILD, Start of a new child that reuses it works, and Reap
+//     treats a new process on it as unowned. Close after a Wait that returned
+//     the Exit is optional.
+//   - Exits only: Handle and Reap reap CLD_EXITED, CLD_KILLED and CLD_DUMPED
+//     and nothing else. Stops, continues and ptrace traps are peeked at with
+//     WNOWAIT and stay for whoever waits for them (the tracer). Nothing stalls
+//     Reap: not an owned zombie, not a stopped or traced child, on any OS.
+//   - A value that does not fit the C type (a pid_t, an int signal number) is
+//     refused with an error wrapping EINVAL before any system call, so nothing
+//     is cut down to another process's PID.
+//   - No lock is held while the caller's code runs or across a panic; a nil
+//     Context panics before any lock is taken.
 package wait

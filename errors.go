@@ -43,8 +43,21 @@ func invalid(call, format string, args ...any) error {
 // unsupported is a flag, idtype or call the host OS lacks. Where the kernel
 // would see the value it would say EINVAL, so the error wraps that too.
 func unsupported(call string, errno syscall.Errno, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...) + " on " + hostOS
+	return unsupportedOn(hostOS, call, errno, format, args...)
+}
+
+// unsupportedOn is unsupported for the OS named goos: the message ends in
+// " on " and goos.
+func unsupportedOn(goos, call string, errno syscall.Errno, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...) + " on " + goos
 	return &os.SyscallError{Syscall: call, Err: &argError{msg: msg, errno: errno, unsupported: true}}
+}
+
+// notAvailable is the error of every call on an OS without the wait family,
+// named by goos (runtime.GOOS there): "wait4: wait4 is not available on
+// windows", wrapping errors.ErrUnsupported and no errno.
+func notAvailable(goos, call string) error {
+	return unsupportedOn(goos, call, 0, "%s is not available", call)
 }
 
 // Pre-boxed ECHILD errors: "no child left" ends every reaping loop, so it

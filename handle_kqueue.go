@@ -4,6 +4,7 @@ package wait
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"syscall"
@@ -15,8 +16,16 @@ import (
 // On the BSDs and macOS every Handle registers its child with one kqueue
 // shared by the process (EVFILT_PROC with NOTE_EXIT, one-shot; EVFILT_PROC is
 // -5, but 4 on NetBSD, as x/sys has it per OS). One dispatcher goroutine
-// reads the kqueue's events and wakes the Handle whose child exited; its
-// waiters then collect with wait4(pid, WNOHANG).
+// reads the kqueue's events and wakes the Handle whose registration fired;
+// its waiters then collect with a WNOWAIT peek and wait4(pid, WNOHANG).
+//
+// Each registration carries a token of its own in the event's udata
+// (kqueue_udata_*.go), and the dispatcher wakes only the Handle holding that
+// token now. A PID is not: an event drained after its child was reaped (by
+// Reap on the Handle's behalf) must not wake a new Handle on the recycled
+// PID. Should a report still reach a Handle whose child runs (a stale event
+// merged into a new registration of the same PID), Wait's peek finds no
+// exit and the registration is renewed (sysRearm), so no exit is missed.
 //
 // The dispatcher blocks in kevent(2) and so holds one thread for the whole
 // process, whatever the number of Handles. The kqueue descriptor cannot sit
@@ -25,12 +34,22 @@ import (
 // EVFILT_READ (FreeBSD sys/kern/kern_event.c kqueue_kqfilter returns EINVAL
 // for any other filter), so os.NewFile would leave it unpollable.
 
-type handleSys struct{}
+// handleSys is the Handle's current registration, nil when it has none.
+type handleSys struct {
+	reg *kqReg
+}
+
+// kqReg is one EVFILT_PROC registration: tok is unique among live ones.
+type kqReg struct {
+	tok uintptr
+	h   *Handle
+}
 
 type kqueueWatcher struct {
-	fd    int
-	mu    sync.Mutex
-	byPid map[int]*Handle
+	fd   int
+	mu   sync.Mutex
+	next uintptr
+	regs map[uintptr]*kqReg
 }
 
 var kqueueShared = sync.OnceValues(func() (*kqueueWatcher, error) {
@@ -39,13 +58,15 @@ var kqueueShared = sync.OnceValues(func() (*kqueueWatcher, error) {
 		return nil, os.NewSyscallError("kqueue", err)
 	}
 	unix.CloseOnExec(fd)
-	w := &kqueueWatcher{fd: fd, byPid: map[int]*Handle{}}
+	w := &kqueueWatcher{fd: fd, regs: map[uintptr]*kqReg{}}
 	go w.loop()
 	return w, nil
 })
 
 func (h *Handle) sysOpen() error {
-	if err := checkChild(h.pid); err != nil {
+	// OpenBSD before 7.3 has no waitid to check with: kevent's ESRCH
+	// and the first collect then tell instead.
+	if err := checkChild(h.pid); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		return err
 	}
 	w, err := kqueueShared()
@@ -64,42 +85,62 @@ func (h *Handle) sysOpen() error {
 	return nil
 }
 
-// add registers h for its child's exit. The map and the kqueue change under
-// one lock: a PID freed by a reap and reused at once by a new child must not
-// have the new Handle's registration removed by the old Handle.
+// add registers h for its child's exit with a new token.
 func (w *kqueueWatcher) add(h *Handle) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.byPid[h.pid] = h
-	err := w.change(h.pid, unix.EV_ADD|unix.EV_ONESHOT, unix.NOTE_EXIT)
-	if err != nil {
-		delete(w.byPid, h.pid)
+	w.removeLocked(h)
+	r := &kqReg{tok: w.newTokenLocked(), h: h}
+	var ev [1]unix.Kevent_t
+	unix.SetKevent(&ev[0], h.pid, unix.EVFILT_PROC, unix.EV_ADD|unix.EV_ONESHOT)
+	ev[0].Fflags = unix.NOTE_EXIT
+	setUdata(&ev[0], r)
+	if err := w.change(ev[:]); err != nil {
+		return err
 	}
-	return err
+	w.regs[r.tok] = r
+	h.sys.reg = r
+	return nil
 }
 
-// change applies one EVFILT_PROC change for pid without waiting for events.
-func (w *kqueueWatcher) change(pid, flags int, fflags uint32) error {
-	var ev [1]unix.Kevent_t
-	unix.SetKevent(&ev[0], pid, unix.EVFILT_PROC, flags)
-	ev[0].Fflags = fflags
+// newTokenLocked returns a token that no live registration holds, never 0
+// (the token of an event without udata).
+func (w *kqueueWatcher) newTokenLocked() uintptr {
 	for {
-		_, err := unix.Kevent(w.fd, ev[:], nil, nil)
+		w.next++
+		if w.next != 0 && w.regs[w.next] == nil {
+			return w.next
+		}
+	}
+}
+
+// change applies EVFILT_PROC changes without waiting for events.
+func (w *kqueueWatcher) change(evs []unix.Kevent_t) error {
+	for {
+		_, err := unix.Kevent(w.fd, evs, nil, nil)
 		if err != unix.EINTR {
 			return err
 		}
 	}
 }
 
-// remove forgets h (if still registered) and deletes its kqueue entry; once
-// the one-shot event fired there is none, which is fine.
-func (w *kqueueWatcher) remove(h *Handle) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.byPid[h.pid] == h {
-		delete(w.byPid, h.pid)
-		_ = w.change(h.pid, unix.EV_DELETE, 0)
+// removeLocked forgets h's registration, if it has one, and deletes its
+// kqueue entry; once the one-shot event fired there is none, which is fine.
+// The caller holds ownedMu, so no new Handle can have registered the same
+// PID (see reapLocked): the deletion cannot hit another Handle's entry.
+func (w *kqueueWatcher) removeLocked(h *Handle) {
+	r := h.sys.reg
+	if r == nil {
+		return
 	}
+	h.sys.reg = nil
+	if w.regs[r.tok] != r {
+		return // fired already
+	}
+	delete(w.regs, r.tok)
+	var ev [1]unix.Kevent_t
+	unix.SetKevent(&ev[0], h.pid, unix.EVFILT_PROC, unix.EV_DELETE)
+	_ = w.change(ev[:])
 }
 
 // loop is the dispatcher: it runs for the life of the process.
@@ -112,18 +153,9 @@ func (w *kqueueWatcher) loop() {
 				continue
 			}
 			// Not expected (the descriptor is never closed). Wake every
-			// waiter rather than let it hang: Wait then polls with
-			// wait4(WNOHANG) and a growing delay until the child exits.
-			w.mu.Lock()
-			var woken []*Handle
-			for pid, h := range w.byPid {
-				delete(w.byPid, pid)
-				woken = append(woken, h)
-			}
-			w.mu.Unlock()
-			for _, h := range woken {
-				h.markExited()
-			}
+			// waiter rather than let it hang: each peeks, and renews
+			// its registration while its child runs.
+			w.wakeAll()
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
@@ -132,15 +164,33 @@ func (w *kqueueWatcher) loop() {
 			if ev.Filter != unix.EVFILT_PROC || ev.Fflags&unix.NOTE_EXIT == 0 {
 				continue
 			}
-			pid := int(ev.Ident)
-			w.mu.Lock()
-			h := w.byPid[pid]
-			delete(w.byPid, pid)
-			w.mu.Unlock()
-			if h != nil {
-				h.markExited()
-			}
+			w.fire(udataToken(ev))
 		}
+		clear(evs[:n]) // drop the registrations' pointers
+	}
+}
+
+// fire wakes the Handle that holds tok, if any still does.
+func (w *kqueueWatcher) fire(tok uintptr) {
+	w.mu.Lock()
+	r := w.regs[tok]
+	delete(w.regs, tok)
+	w.mu.Unlock()
+	if r != nil {
+		r.h.markExited()
+	}
+}
+
+func (w *kqueueWatcher) wakeAll() {
+	w.mu.Lock()
+	var woken []*Handle
+	for tok, r := range w.regs {
+		delete(w.regs, tok)
+		woken = append(woken, r.h)
+	}
+	w.mu.Unlock()
+	for _, h := range woken {
+		h.markExited()
 	}
 }
 
@@ -150,10 +200,23 @@ func (h *Handle) sysWatch(context.Context) error { return nil }
 
 func (h *Handle) sysReap() (Exit, bool, error) { return reapPid(h.pid) }
 
+// sysRearm registers the child again after an exit report that was not
+// followed by a reapable child. It reports false when the kernel says the
+// child is already on its way out (ESRCH): Wait then looks again shortly.
+func (h *Handle) sysRearm() bool {
+	w, err := kqueueShared()
+	if err != nil {
+		return false
+	}
+	return w.add(h) == nil
+}
+
 func (h *Handle) sysSignal(sig syscall.Signal) error { return killPid(h.pid, sig) }
 
 func (h *Handle) sysRelease() {
 	if w, err := kqueueShared(); err == nil {
-		w.remove(h)
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.removeLocked(h)
 	}
 }

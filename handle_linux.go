@@ -2,6 +2,7 @@ package wait
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strconv"
 	"sync"
@@ -18,11 +19,14 @@ import (
 // without the needed pidfd support fall back to the SIGCHLD dispatcher
 // (handle_sigchld.go), which a test can also force.
 
-// handleSys is a Handle's pidfd; file is nil on the SIGCHLD path.
+// handleSys is a Handle's pidfd; file is nil on the SIGCHLD path, where
+// proc is an open /proc/<pid> directory of the child (nil when /proc is not
+// usable): it names the child itself, not whatever later takes its PID.
 type handleSys struct {
 	file *os.File
 	rc   syscall.RawConn
-	fd   int // file's descriptor, valid while file is open
+	fd   int      // file's descriptor, valid while file is open
+	proc *os.File // SIGCHLD path: the child's /proc/<pid> directory
 }
 
 // forceSigchld makes Open use the SIGCHLD dispatcher even where pidfd
@@ -52,6 +56,9 @@ func (h *Handle) sysOpen() error {
 		if err := checkChild(h.pid); err != nil {
 			return err
 		}
+		// Remember who the child is: should other code reap it and
+		// the PID be reused, its /proc directory tells them apart.
+		h.sys.proc = openProcDir(h.pid)
 		sigchldAdd(h)
 		return nil
 	}
@@ -109,8 +116,11 @@ func (h *Handle) sysWatch(ctx context.Context) error {
 		var si rawSiginfo
 		e := waitidNoEINTR(int(fd), &si, uint32(WEXITED|WNOHANG|WNOWAIT))
 		// Exited, or an error (ECHILD: reaped by other code) that
-		// collect will report.
-		return e != 0 || si.sigchld().Pid != 0
+		// collect will report. A tracee's stop or trap, which waitid
+		// reports to its tracer even under WEXITED alone, is not an
+		// exit: park again; the pidfd turns readable only at the exit.
+		s := si.sigchld()
+		return e != 0 || s.Pid != 0 && isExit(Code(s.Code))
 	})
 	if stop != nil && !stop() {
 		<-fired
@@ -130,9 +140,23 @@ func waitidNoEINTR(pidfd int, si *rawSiginfo, options uint32) syscall.Errno {
 	}
 }
 
+// sysReap reaps the child if it exited. It peeks first (WNOWAIT): Linux
+// reports a tracee's ptrace stops to its tracer under WEXITED alone, and a
+// wait without WNOWAIT would consume them. A zombie stays a zombie, so the
+// reap that follows a peek that saw an exit reaps that exit.
 func (h *Handle) sysReap() (Exit, bool, error) {
 	if h.sys.file == nil {
+		if err := h.sameProcess(); err != nil {
+			return Exit{}, false, err
+		}
 		return reapPid(h.pid)
+	}
+	var si rawSiginfo
+	if e := waitidNoEINTR(h.sys.fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
+		return Exit{}, false, syscallError("waitid", e)
+	}
+	if s := si.sigchld(); s.Pid == 0 || !isExit(Code(s.Code)) {
+		return Exit{}, false, nil
 	}
 	var ws WaitStatus
 	var wru WRusage
@@ -143,8 +167,39 @@ func (h *Handle) sysReap() (Exit, bool, error) {
 	return Exit{Pid: h.pid, Status: ws, Rusage: wru.Self}, true, nil
 }
 
+// sameProcess fails wrapping ECHILD when the child is gone, reaped by
+// other code, so that the PID may now name another process. An open
+// /proc/<pid> directory keeps referring to the process it was opened for:
+// once that process is reaped, lookups in it fail with ENOENT, whoever has
+// the PID now. It cannot tell without a usable /proc, and a reap and reuse
+// between this check and the next system call remain possible.
+func (h *Handle) sameProcess() error {
+	if h.sys.proc == nil {
+		return nil
+	}
+	var st unix.Stat_t
+	err := ignoringEINTRErr(func() error { return unix.Fstatat(int(h.sys.proc.Fd()), "stat", &st, 0) })
+	if err == unix.ENOENT || err == unix.ESRCH {
+		return fmt.Errorf("the child is gone (its /proc directory is empty), and its PID may name another process: %w", syscall.ECHILD)
+	}
+	return nil
+}
+
+// sysRearm renews the watch after an exit report that was not followed by
+// a reapable child: the pidfd watcher parks again; the SIGCHLD dispatcher
+// takes the Handle back.
+func (h *Handle) sysRearm() bool {
+	if h.sys.file == nil {
+		sigchldAdd(h)
+	}
+	return true
+}
+
 func (h *Handle) sysSignal(sig syscall.Signal) error {
 	if h.sys.file == nil {
+		if err := h.sameProcess(); err != nil {
+			return handleErr("signal", h.pid, "the child was reaped by other code and its PID reused", os.ErrProcessDone)
+		}
 		return killPid(h.pid, sig)
 	}
 	err := unix.PidfdSendSignal(h.sys.fd, sig, nil, 0)
@@ -162,6 +217,10 @@ func (h *Handle) sysSignal(sig syscall.Signal) error {
 func (h *Handle) sysRelease() {
 	if h.sys.file == nil {
 		sigchldRemove(h)
+		if h.sys.proc != nil {
+			_ = h.sys.proc.Close()
+			h.sys.proc = nil
+		}
 		return
 	}
 	if h.sys.fd >= 0 {

@@ -7,8 +7,10 @@ import (
 	"syscall"
 )
 
-// Unix systems with neither pidfd nor kqueue (illumos, AIX) use the SIGCHLD
-// dispatcher (handle_sigchld.go) and PID-based calls.
+// Unix systems with neither pidfd nor kqueue (illumos) use the SIGCHLD
+// dispatcher (handle_sigchld.go) and PID-based calls. Where the wait family
+// itself is missing (AIX), checkChild's waitid fails with an error wrapping
+// errors.ErrUnsupported that names the OS, and so does Open.
 
 type handleSys struct{}
 
@@ -25,6 +27,13 @@ func (h *Handle) sysInline() bool { return false }
 func (h *Handle) sysWatch(context.Context) error { return nil }
 
 func (h *Handle) sysReap() (Exit, bool, error) { return reapPid(h.pid) }
+
+// sysRearm hands the Handle back to the dispatcher after an exit report
+// that was not followed by a reapable child.
+func (h *Handle) sysRearm() bool {
+	sigchldAdd(h)
+	return true
+}
 
 func (h *Handle) sysSignal(sig syscall.Signal) error { return killPid(h.pid, sig) }
 

@@ -25,6 +25,8 @@ func (h *Handle) sysWatch(context.Context) error { return errors.ErrUnsupported 
 
 func (h *Handle) sysReap() (Exit, bool, error) { return Exit{}, false, errors.ErrUnsupported }
 
+func (h *Handle) sysRearm() bool { return false }
+
 func (h *Handle) sysSignal(syscall.Signal) error { return errors.ErrUnsupported }
 
 func (h *Handle) sysRelease() {}

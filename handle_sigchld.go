@@ -10,10 +10,10 @@ import (
 )
 
 // The SIGCHLD dispatcher serves every Handle where there is neither a pidfd
-// nor kqueue (Linux before 5.4, illumos, AIX). One goroutine receives SIGCHLD
+// nor kqueue (Linux before 5.4, illumos). One goroutine receives SIGCHLD
 // through os/signal and, for each signal, peeks at every watched child with
-// waitid(WNOWAIT) — reaping nothing — and wakes the Handles whose child
-// exited; their waiters then collect. Signals coalesce, but every delivery
+// waitid(WNOWAIT) — reaping nothing, consuming no stop — and wakes the
+// Handles whose child exited; their waiters then collect. Signals coalesce, but every delivery
 // rescans all children, and a Handle registers before its first collect, so
 // no exit is missed. The cost is one peek per watched child per SIGCHLD.
 var sigchld struct {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"sync"
@@ -35,11 +36,27 @@ func hCtx(t *testing.T) context.Context {
 // kills and reaps the child by its pid if the test did not.
 func hStart(t *testing.T, mode string, args ...string) *Handle {
 	t.Helper()
-	cmd := helperCmd(t, mode, args...)
+	return hStartCmd(t, helperCmd(t, mode, args...))
+}
+
+// hBlock starts a "block" helper child with Start (see blockCmd) and returns
+// its Handle and the write end of its stdin: the child runs until the test
+// closes that, signals it, or the cleanup kills it.
+func hBlock(t *testing.T) (*Handle, io.WriteCloser) {
+	t.Helper()
+	cmd, w := blockCmd(t)
+	return hStartCmd(t, cmd), w
+}
+
+// hStartCmd starts cmd with Start and registers hStart's cleanup. The
+// parent's copy of a blockCmd pipe is closed once the child has it.
+func hStartCmd(t *testing.T, cmd *exec.Cmd) *Handle {
+	t.Helper()
 	h, err := Start(cmd)
 	if err != nil {
 		t.Fatalf("Start(%v): %v", cmd.Args, err)
 	}
+	closeChildStdin(cmd)
 	if h.Pid() != cmd.Process.Pid {
 		t.Errorf("h.Pid() = %d; cmd.Process.Pid = %d", h.Pid(), cmd.Process.Pid)
 	}
@@ -49,6 +66,17 @@ func hStart(t *testing.T, mode string, args ...string) *Handle {
 		cmd.Process.Release()
 	})
 	return h
+}
+
+// hParked waits until n goroutines whose stacks contain frame (the name of
+// the test function that started them, say) are parked in Handle.Wait
+// without a thread (see parkedStates), failing the test if they are not
+// within pollBound. Only the test goroutine may call it.
+func hParked(t *testing.T, n int, frame string) {
+	t.Helper()
+	if err := awaitGoroutines(nil, n, parkedStates, "wait.(*Handle).Wait(", frame); err != nil {
+		t.Fatalf("waiters did not park in Handle.Wait within %v: %v", pollBound, err)
+	}
 }
 
 // hOpen opens a Handle for pid and closes it at cleanup.
@@ -124,7 +152,7 @@ func TestHandleWaitRusage(t *testing.T) {
 
 func TestHandleSignal(t *testing.T) {
 	hEachBackend(t, func(t *testing.T) {
-		h := hStart(t, "sleep", "60s")
+		h, _ := hBlock(t)
 		if err := h.Signal(syscall.SIGTERM); err != nil {
 			t.Fatalf("Signal(SIGTERM): %v", err)
 		}
@@ -144,11 +172,23 @@ func TestHandleSignal(t *testing.T) {
 // not knowing) by a raw Wait4.
 func TestHandleWaitCancel(t *testing.T) {
 	hEachBackend(t, func(t *testing.T) {
-		h := hStart(t, "sleep", "60s")
+		h, _ := hBlock(t)
 
+		// Cancel once the Wait below is parked, so that the cancellation
+		// reaches a waiting call rather than one that has yet to look.
 		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(20*time.Millisecond, cancel)
-		if _, err := h.Wait(ctx); !errors.Is(err, context.Canceled) {
+		returned := make(chan struct{})
+		parked := make(chan error, 1)
+		go func() {
+			parked <- awaitGoroutines(returned, 1, parkedStates, "wait.(*Handle).Wait(", "wait.TestHandleWaitCancel.func")
+			cancel()
+		}()
+		_, err := h.Wait(ctx)
+		close(returned)
+		if perr := <-parked; perr != nil {
+			t.Fatalf("Wait returned %v before it was seen parked: %v", err, perr)
+		}
+		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Wait with a cancelled context = %v; want context.Canceled", err)
 		}
 		hRunning(t, h.Pid(), "a cancelled Wait")
@@ -182,7 +222,7 @@ func TestHandleWaitCancel(t *testing.T) {
 
 func TestHandleWaitCancelThenWait4(t *testing.T) {
 	hEachBackend(t, func(t *testing.T) {
-		h := hStart(t, "sleep", "60s")
+		h, _ := hBlock(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		defer cancel()
 		if _, err := h.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -207,7 +247,7 @@ func TestHandleWaitCancelThenWait4(t *testing.T) {
 // Exit.
 func TestHandleManyWaiters(t *testing.T) {
 	hEachBackend(t, func(t *testing.T) {
-		h := hStart(t, "sleep", "60s")
+		h, _ := hBlock(t)
 		const n = 8
 		type result struct {
 			e   Exit
@@ -215,6 +255,7 @@ func TestHandleManyWaiters(t *testing.T) {
 		}
 		results := make([]result, n)
 		quitters := make([]context.CancelFunc, n)
+		returned := make([]chan struct{}, n)
 		var wg sync.WaitGroup
 		for i := range n {
 			var ctx context.Context
@@ -226,17 +267,33 @@ func TestHandleManyWaiters(t *testing.T) {
 			case 2: // gives up before the child exits
 				ctx, quitters[i] = context.WithCancel(context.Background())
 			}
+			returned[i] = make(chan struct{})
 			wg.Go(func() {
+				defer close(returned[i])
 				results[i].e, results[i].err = h.Wait(ctx)
 			})
 		}
-		time.Sleep(20 * time.Millisecond) // let some park; correctness does not depend on it
+		const frame = "wait.TestHandleManyWaiters.func"
+		hParked(t, n, frame)
+		quit := 0
 		for _, q := range quitters {
 			if q != nil {
 				q()
+				quit++
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		// The quitters return; the others stay parked and the child runs.
+		for i, q := range quitters {
+			if q == nil {
+				continue
+			}
+			select {
+			case <-returned[i]:
+			case <-time.After(hGuard):
+				t.Fatalf("waiter %d did not return after its context was cancelled", i)
+			}
+		}
+		hParked(t, n-quit, frame)
 		hRunning(t, h.Pid(), "some waiters gave up")
 		if err := h.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
@@ -269,13 +326,13 @@ func TestHandleManyWaiters(t *testing.T) {
 
 func TestHandleClose(t *testing.T) {
 	hEachBackend(t, func(t *testing.T) {
-		h := hStart(t, "sleep", "60s")
+		h, _ := hBlock(t)
 		waited := make(chan error, 1)
 		go func() {
 			_, err := h.Wait(context.Background())
 			waited <- err
 		}()
-		time.Sleep(20 * time.Millisecond) // usually parked by now; either way it must fail
+		hParked(t, 1, "wait.TestHandleClose.func")
 		if err := h.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
@@ -337,7 +394,7 @@ func TestOpenRefuses(t *testing.T) {
 		}
 
 		// A second Handle for one child.
-		h := hStart(t, "sleep", "60s")
+		h, _ := hBlock(t)
 		if h2, err := Open(h.Pid()); !errors.Is(err, syscall.EBUSY) || h2 != nil {
 			t.Errorf("second Open of pid %d = %v, %v; want an error wrapping EBUSY", h.Pid(), h2, err)
 		}
@@ -367,7 +424,7 @@ func TestOpenExisting(t *testing.T) {
 // parked waiter.
 func TestHandleCollect(t *testing.T) {
 	hEachBackend(t, func(t *testing.T) {
-		h := hStart(t, "sleep", "60s")
+		h, _ := hBlock(t)
 		h.collect() // running: nothing to do
 		hRunning(t, h.Pid(), "collect of a running child")
 
@@ -379,6 +436,7 @@ func TestHandleCollect(t *testing.T) {
 			}
 			waited <- e
 		}()
+		hParked(t, 1, "wait.TestHandleCollect.func")
 		if err := h.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -442,7 +500,7 @@ func TestStartRefuses(t *testing.T) {
 // child once it really exits.
 func TestHandleEarlyExitReport(t *testing.T) {
 	hEachBackend(t, func(t *testing.T) {
-		h := hStart(t, "sleep", "60s")
+		h, _ := hBlock(t)
 		h.markExited() // a premature report
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()

@@ -5,6 +5,7 @@ package wait
 import (
 	"errors"
 	"os"
+	"runtime"
 	"syscall"
 )
 
@@ -13,43 +14,75 @@ import (
 // while the child is known unreaped, so the PID still names our child.
 
 // checkChild fails wrapping ECHILD unless pid is an unreaped child of this
-// process. It peeks with waitid(P_PID, WEXITED|WNOHANG|WNOWAIT), which reaps
-// nothing. Where waitid is unavailable (OpenBSD before 7.3) it cannot tell and
-// returns nil: the first collect then reports ECHILD through Wait instead.
+// process, and returns every other error of the check as well. It peeks with
+// waitid(P_PID, WEXITED|WNOHANG|WNOWAIT), which reaps nothing and consumes
+// no report. Where waitid is missing the error wraps errors.ErrUnsupported.
 func checkChild(pid int) error {
 	err := Waitid(P_PID, pid, nil, WEXITED|WNOHANG|WNOWAIT)
-	if errors.Is(err, syscall.ECHILD) {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.ECHILD):
 		return handleErr("open", pid, "not a child of this process (or reaped already)", err)
+	case errors.Is(err, errors.ErrUnsupported):
+		return handleErr("open", pid, "Handle needs waitid, which is not available on "+runtime.GOOS, err)
 	}
-	return nil
+	return handleErr("open", pid, "checking the child failed", err)
 }
 
-// reapPid reaps pid if it has exited, with wait4(pid, WNOHANG): ok is false
-// while it runs (or is merely stopped or traced).
+// isExit reports whether a SIGCHLD code is an exit (what Handle and Reap
+// reap), not a stop, continue or ptrace trap.
+func isExit(c Code) bool {
+	return c == CLD_EXITED || c == CLD_KILLED || c == CLD_DUMPED
+}
+
+// peekExit reports whether pid has exited, with waitid(P_PID,
+// WEXITED|WNOHANG|WNOWAIT): it reaps nothing and consumes no report. A stop
+// or trap that the OS reports under WEXITED (Linux for tracees, macOS for
+// every stopped child) is not an exit. Where waitid is missing (OpenBSD
+// before 7.3) it cannot peek and answers true: the caller's wait4 then
+// decides.
+func peekExit(pid int) (bool, error) {
+	var info Info
+	err := Waitid(P_PID, pid, &info, WEXITED|WNOHANG|WNOWAIT)
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	return info.Pid == pid && isExit(info.Code), nil
+}
+
+// reapPid reaps pid if it has exited: a WNOWAIT peek first, so that no stop
+// or trap is consumed, then wait4(pid, WNOHANG) for the kernel's own status
+// word and rusage. ok is false while the child runs, is stopped or traced.
 func reapPid(pid int) (e Exit, ok bool, err error) {
+	exited, err := peekExit(pid)
+	if err != nil || !exited {
+		return Exit{}, false, err
+	}
 	var ws WaitStatus
 	var ru Rusage
 	wpid, err := Wait4(pid, &ws, WNOHANG, &ru)
 	if err != nil || wpid != pid || !(ws.Exited() || ws.Signaled()) {
+		// Without waitid's peek (OpenBSD before 7.3), wait4 may
+		// report a stop: it is gone then, as with OpenBSD's own wait4.
 		return Exit{}, false, err
 	}
 	return Exit{Pid: pid, Status: ws, Rusage: ru}, true, nil
 }
 
 // exitedPid reports whether pid has exited (or is no longer our child),
-// without reaping it. On an error other than ECHILD it answers true, so that
-// the waiters try to collect and report what is wrong.
+// without reaping it. On an error it answers true, so that the waiters try
+// to collect and report what is wrong.
 func exitedPid(pid int) bool {
-	var info Info
-	err := Waitid(P_PID, pid, &info, WEXITED|WNOHANG|WNOWAIT)
-	if err != nil {
-		return true
-	}
-	// macOS's waitid also reports stopped children under WEXITED.
-	return info.Pid != 0 && (info.Code == CLD_EXITED || info.Code == CLD_KILLED || info.Code == CLD_DUMPED)
+	exited, err := peekExit(pid)
+	return exited || err != nil
 }
 
-// killPid sends sig with kill(2); ESRCH means the child is gone.
+// killPid sends sig with kill(2); ESRCH means the child is gone. The caller
+// has checked that pid and sig fit the C types.
 func killPid(pid int, sig syscall.Signal) error {
 	err := syscall.Kill(pid, sig)
 	switch {

@@ -5,11 +5,14 @@ package wait
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,10 +23,14 @@ import (
 // tests. This keeps the tests free of host tools, so they also run under
 // qemu-user once binfmt_misc knows the target architecture.
 //
-// Modes and their arguments (all children exit on their own within a bound):
+// Modes and their arguments (all but block exit on their own within a
+// bound; a test that needs a child to run until it says so uses block, never
+// a long sleep, which a slow or emulated machine can outlast):
 //
 //	exit N        exit with code N
 //	sleep D       sleep for time.Duration D (e.g. "30s"), then exit 0
+//	block [N]     read stdin until EOF (the parent closes its end of the pipe, see
+//	              blockCmd), then exit N (default 0); never ends on its own timer
 //	burn MS       spin until this process has used MS milliseconds of user CPU, then exit 0
 //	touch MIB     allocate MIB MiB, write every page, then exit 0
 //	raise SIG     send itself signal number SIG, one that kills a Go program without a
@@ -69,6 +76,14 @@ func runHelper(mode string, args []string) int {
 			return 121
 		}
 		time.Sleep(d)
+		return 0
+	case "block":
+		// Read errors end the wait too: only the parent's side of the
+		// pipe decides when this child goes.
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		if len(args) > 0 {
+			return num(0)
+		}
 		return 0
 	case "burn":
 		want := time.Duration(num(0)) * time.Millisecond
@@ -147,6 +162,56 @@ func helperCmd(t testing.TB, mode string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// blockCmd returns helperCmd(t, "block", args...) with its stdin connected
+// to a fresh pipe, and the write end of that pipe. The child runs until the
+// write end is closed (it then exits 0, or args[0] if given) or it is killed:
+// nothing in it depends on wall-clock time, however slow the machine.
+//
+// cmd.Stdin is the read end as an *os.File, so cmd.Start hands it over
+// directly and starts no copying goroutine. The parent's copy of the read end
+// is closed by startCmd and hStart right after a successful start; a caller
+// that starts cmd some other way (cmd.Start, Start) may close it with
+// closeChildStdin after the start, and otherwise a cleanup closes it. The
+// same cleanup closes the write end, so no descriptor outlives the test and
+// a child the test forgot ends at EOF. Both ends are close-on-exec in the
+// parent, so no other child inherits them.
+func blockCmd(t testing.TB, args ...string) (*exec.Cmd, io.WriteCloser) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatalf("pipe for a blocked child: %v", err)
+	}
+	cmd := helperCmd(t, "block", args...)
+	cmd.Stdin = r
+	blockPipes.Store(cmd, r)
+	t.Cleanup(func() {
+		_ = w.Close()
+		closeChildStdin(cmd)
+	})
+	return cmd, w
+}
+
+// blockPipes maps each command made by blockCmd to the parent's copy of
+// its stdin read end, until closeChildStdin closes it.
+var blockPipes sync.Map // *exec.Cmd -> *os.File
+
+// closeChildStdin closes the parent's copy of the read end that blockCmd
+// gave cmd as its stdin. Call it once cmd has started (the child holds its
+// own copy); it does nothing for other commands or a second time.
+func closeChildStdin(cmd *exec.Cmd) {
+	if r, ok := blockPipes.LoadAndDelete(cmd); ok {
+		_ = r.(*os.File).Close()
+	}
+}
+
+// startBlock starts a blockCmd child with startCmd and returns its pid and the
+// write end of its stdin: close it to let the child exit 0.
+func startBlock(t testing.TB) (int, io.WriteCloser) {
+	t.Helper()
+	cmd, w := blockCmd(t)
+	return startCmd(t, cmd), w
+}
+
 // startHelper starts helperCmd(t, mode, args...) and returns its pid. A
 // cleanup kills and reaps the child by its pid unless the test reaped it.
 func startHelper(t testing.TB, mode string, args ...string) int {
@@ -162,6 +227,7 @@ func startCmd(t testing.TB, cmd *exec.Cmd) int {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %v: %v", cmd.Args, err)
 	}
+	closeChildStdin(cmd)
 	pid := cmd.Process.Pid
 	t.Cleanup(func() {
 		defer cmd.Process.Release()
@@ -222,3 +288,179 @@ func zombie(t *testing.T, code string) int {
 
 // helperSink keeps the helper modes' work observable, so the compiler keeps it.
 var helperSink uint64
+
+// TestBlockHelper checks the "block" helper and blockCmd: the child is still
+// running (not a zombie) after it has been started, ends with the status
+// asked for once the write end is closed, and the parent keeps only the
+// write end of the pipe while the child runs and nothing of it afterwards.
+func TestBlockHelper(t *testing.T) {
+	cmd, w := blockCmd(t, "7")
+	pipe := fdTarget(t, int(w.(*os.File).Fd()))
+	pid := startCmd(t, cmd)
+	var info Info
+	if err := Waitid(P_PID, pid, &info, WEXITED|WNOHANG|WNOWAIT); err != nil || info.Pid != 0 {
+		t.Fatalf("blocked child %d reported before its pipe closed: info %+v, err %v", pid, info, err)
+	}
+	if n := countFDs(t, pipe); n != 1 {
+		t.Errorf("after start the parent holds %d descriptors on %s, want 1 (the write end)", n, pipe)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var ws WaitStatus
+	if wpid, err := Wait4(pid, &ws, 0, nil); err != nil || wpid != pid || ws.ExitStatus() != 7 {
+		t.Fatalf("Wait4(%d) = %d, %v, %v; want exit status 7", pid, wpid, ws, err)
+	}
+	if n := countFDs(t, pipe); n != 0 {
+		t.Errorf("after the child ended the parent holds %d descriptors on %s, want 0", n, pipe)
+	}
+}
+
+// fdTarget returns what /proc/self/fd says descriptor fd refers to (such as
+// "pipe:[1234]"), skipping the test where there is no /proc.
+func fdTarget(t *testing.T, fd int) string {
+	t.Helper()
+	target, err := os.Readlink("/proc/self/fd/" + itoa(fd))
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skip("no /proc/self/fd on this system")
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return target
+}
+
+// countFDs counts this process's descriptors that refer to target (see
+// fdTarget).
+func countFDs(t *testing.T, target string) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		// The listing's own descriptor is gone by now and reads as an error.
+		if got, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && got == target {
+			n++
+		}
+	}
+	return n
+}
+
+// pollBound is how long a test polls for a condition it expects: generous,
+// since a loaded or emulated machine can be very slow. Reaching it fails the
+// test; no test waits for a fixed time and assumes.
+const pollBound = 2 * time.Minute
+
+// parkedStates are the states, as runtime.Stack prints them, of a goroutine
+// that is blocked without an OS thread of its own: in the network poller or
+// on a channel or condition. A goroutine blocked in a system call shows
+// "syscall" and holds a thread.
+var parkedStates = []string{"IO wait", "select", "chan receive", "sync.Cond.Wait"}
+
+// goroutineDump returns the stacks of all goroutines, one entry each.
+func goroutineDump() []string {
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Split(string(buf[:n]), "\n\n")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// goroutineState returns the state in a stack's header line, such as
+// "IO wait" from "goroutine 7 [IO wait, 2 minutes]:".
+func goroutineState(stack string) string {
+	head, _, _ := strings.Cut(stack, "\n")
+	_, st, ok := strings.Cut(head, "[")
+	if !ok {
+		return ""
+	}
+	st, _, _ = strings.Cut(st, "]")
+	st, _, _ = strings.Cut(st, ",")
+	return st
+}
+
+// countGoroutines counts the goroutines whose stacks contain every one of
+// frames (substrings such as "wait.(*Handle).Wait(") and whose state begins
+// with one of states. For a failure message it also tells how many of the
+// goroutines with the frames are in each state, as in "[select:3 syscall:1]".
+func countGoroutines(states []string, frames ...string) (n int, seen string) {
+	byState := map[string]int{}
+next:
+	for _, g := range goroutineDump() {
+		for _, f := range frames {
+			if !strings.Contains(g, f) {
+				continue next
+			}
+		}
+		st := goroutineState(g)
+		byState[st]++
+		for _, want := range states {
+			if strings.HasPrefix(st, want) {
+				n++
+				break
+			}
+		}
+	}
+	return n, fmt.Sprint(byState) // fmt sorts map keys
+}
+
+// awaitGoroutines polls until at least n goroutines match (see
+// countGoroutines), for up to pollBound or until stop is closed (nil: never).
+// It returns nil once they match, or an error that says what was still
+// missing. It calls no testing.T method, so any goroutine may use it.
+func awaitGoroutines(stop <-chan struct{}, n int, states []string, frames ...string) error {
+	deadline := time.NewTimer(pollBound)
+	defer deadline.Stop()
+	pause := 100 * time.Microsecond
+	for {
+		got, seen := countGoroutines(states, frames...)
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-time.After(pause):
+			pause = min(2*pause, 10*time.Millisecond)
+			continue
+		case <-deadline.C:
+		case <-stop:
+		}
+		return fmt.Errorf("only %d of %d goroutines with %q in their stacks are in states %q (all with those frames, by state: %s)",
+			got, n, frames, states, seen)
+	}
+}
+
+// emulator names the user-mode emulator (such as qemu-aarch64-static) that
+// runs this process, or returns "" when the kernel runs it natively or /proc
+// cannot tell. The answer comes from the kernel, not from the code under
+// test: qemu-user rewrites readlink("/proc/self/exe") (and
+// "/proc/<pid>/exe") to name the emulated program, which os.Executable
+// reports, but a readlinkat of "exe" relative to an open /proc/self is
+// passed through and names the program the kernel really runs, the
+// emulator. Natively both name the test binary.
+var emulator = sync.OnceValue(func() string {
+	if runtime.GOOS != "linux" && runtime.GOOS != "android" {
+		return ""
+	}
+	root, err := os.OpenRoot("/proc/self")
+	if err != nil {
+		return ""
+	}
+	defer root.Close()
+	real, err := root.Readlink("exe")
+	if err != nil {
+		return ""
+	}
+	claimed, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	real = strings.TrimSuffix(real, " (deleted)")
+	if real == claimed {
+		return ""
+	}
+	return real
+})

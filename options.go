@@ -1,6 +1,9 @@
 package wait
 
-import "strconv"
+import (
+	"math"
+	"strconv"
+)
 
 // Options are the option flags of Wait4, Waitid and Wait6 (the C calls'
 // options argument), with the host OS's own values. The flags every OS has —
@@ -24,21 +27,31 @@ type named struct {
 // String returns the flags' names joined by "|" ("WNOHANG|WUNTRACED"), with any
 // bits the host does not know in hex. Where two names share a bit (WUNTRACED
 // and WSTOPPED) the first in the OS header's order is used.
+//
+// A value that fits a C int (as signed or unsigned 32 bits, the range the
+// calls accept) is read as the 32-bit word the kernel would see, so a flag
+// written as a negative int (bit 31) prints by name. A value outside that
+// range keeps all 64 bits, and those the calls would refuse print in hex:
+// Options(1<<32|WNOHANG) is "WNOHANG|0x100000000", and a negative value shows
+// its two's complement bits ("0xffffffff00000000" for -1<<32).
 func (o Options) String() string {
-	bits := uint32(o)
+	bits := uint64(uint32(o))
+	if int64(o) < math.MinInt32 || int64(o) > math.MaxUint32 {
+		bits = uint64(o)
+	}
 	if bits == 0 {
 		return "0"
 	}
 	s := ""
 	for _, f := range hostFlags {
-		v := uint32(f.value)
+		v := uint64(uint32(f.value))
 		if v != 0 && bits&v == v {
 			s += "|" + f.name
 			bits &^= v
 		}
 	}
 	if bits != 0 {
-		s += "|0x" + strconv.FormatUint(uint64(bits), 16)
+		s += "|0x" + strconv.FormatUint(bits, 16)
 	}
 	return s[1:]
 }

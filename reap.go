@@ -30,9 +30,9 @@ import (
 //     looks its pid up. An unowned child is reaped with wait4(pid) and passed
 //     to fn. A child owned by a Handle is reaped on the Handle's behalf: its
 //     Exit waits in the Handle for h.Wait and never reaches fn, so an owned
-//     zombie cannot stall the reaping of the others. While no Handle exists
-//     at all (and, under that lock, none can appear) every exited child is
-//     unowned, and the step is a single wait4(-1, WNOHANG).
+//     zombie cannot stall the reaping of the others. Ownership ends with
+//     that reap: a new process on the same PID is unowned until Start or
+//     Open claims it.
 //
 // Reap cannot tell a child that other code means to wait for from an orphan
 // unless that code uses Start (or Open): anything else, such as an os/exec
@@ -45,28 +45,39 @@ import (
 // first takes it.
 //
 // Run at most one Reap per process. Reap catches SIGCHLD with os/signal
-// while it runs. Only children that exit are reaped: stopped and continued children are left alone (on Linux,
-// a clone child with a non-SIGCHLD exit signal is invisible to waitid
-// without __WALL and is not reaped). Where waitid is not available Reap
-// returns its error, which wraps errors.ErrUnsupported; a failing wait call
-// ends Reap with that error.
-//
-// macOS's waitid(WEXITED) also reports stopped children (golang/go#19314);
-// there Reap consumes such a stop report with wait4(WUNTRACED|WCONTINUED)
-// for an unowned child so that it can look past it, and stops the sweep at
-// an owned one until the next SIGCHLD.
+// while it runs. Only exits are reaped (CLD_EXITED, CLD_KILLED,
+// CLD_DUMPED): stops, continues and ptrace traps are peeked at with WNOWAIT
+// and never consumed, so a tracer (in this process) still sees every stop
+// of its tracees. Nothing stalls Reap: not an owned zombie, not a stopped or
+// traced child that the kernel keeps reporting first. Linux reports a
+// tracee's stops to its tracer even under WEXITED alone, and macOS reports
+// every stopped child under WEXITED (golang/go#19314); when such a report
+// heads the kernel's list, Reap lists this process's children (Linux: /proc,
+// which must be mounted for this PID namespace; macOS: sysctl kern.proc) and
+// peeks at each by its PID. On Linux, a clone child with a non-SIGCHLD exit
+// signal is invisible to waitid without __WALL and is not reaped. Where
+// waitid is not available Reap returns its error, which wraps
+// errors.ErrUnsupported; a failing wait call ends Reap with that error. Reap
+// panics on a nil ctx.
 func Reap(ctx context.Context, fn func(Exit)) error {
+	if ctx == nil {
+		panic("wait: Reap with a nil Context")
+	}
 	if fn == nil {
 		fn = func(Exit) {}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	// Notify before the first sweep: a child that exits after the sweep's
 	// last look still leaves a SIGCHLD in the channel.
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, syscall.SIGCHLD)
 	defer signal.Stop(sigc)
+	var r reaper
 	done := ctx.Done()
 	for {
-		if err := sweep(ctx, fn); err != nil {
+		if err := r.sweep(ctx, fn); err != nil {
 			return err
 		}
 		select {
@@ -77,37 +88,72 @@ func Reap(ctx context.Context, fn func(Exit)) error {
 	}
 }
 
-// maxSkips bounds how many reports in a row one sweep may pass over without
-// reaping (stop reports on macOS, children reaped by other code).
+// reaper is one Reap call's state: scratch space for listing children.
+type reaper struct {
+	pids []int
+}
+
+// maxSkips bounds how many steps in a row one sweep may take without
+// reaping anything (an owned child whose Handle let go of it in between,
+// a child reaped by other code between the peek and the reap).
 const maxSkips = 64
 
 // sweep reaps until no exited child is left, or ctx ends.
-func sweep(ctx context.Context, fn func(Exit)) error {
-	skips, lastOwned := 0, 0
+func (r *reaper) sweep(ctx context.Context, fn func(Exit)) error {
+	skips := 0
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		e, r, err := reapOne()
-		if r == reapedOwned && e.Pid == lastOwned {
-			// The Handle did not take its exited child: leave it until
-			// the next SIGCHLD rather than spin on it.
-			r = skipped
-		}
+		e, res, err := reapOne()
 		switch {
 		case err != nil:
 			return err
-		case r == reapedNone:
+		case res == reapedNone:
 			return nil
-		case r == reapedUnowned:
+		case res == reapedUnowned:
 			fn(e)
-			skips, lastOwned = 0, 0
-		case r == reapedOwned:
-			skips, lastOwned = 0, e.Pid
-		case r == skipped:
+			skips = 0
+		case res == reapedOwned:
+			skips = 0
+		case res == blocked:
+			// A stop or trap heads the kernel's list: look past it.
+			return r.scan(ctx, fn)
+		case res == skipped:
 			if skips++; skips >= maxSkips {
-				return nil
+				return r.scan(ctx, fn)
 			}
+		}
+	}
+}
+
+// scan reaps every exited child found by listing this process's children
+// and peeking at each by PID, until a pass finds none. It is the slow path
+// for when the P_ALL peek is headed by a report Reap must not consume.
+// Where children cannot be listed it gives up until the next SIGCHLD.
+func (r *reaper) scan(ctx context.Context, fn func(Exit)) error {
+	for {
+		var err error
+		r.pids, err = childPids(r.pids[:0])
+		if err != nil {
+			return nil
+		}
+		reaped := false
+		for _, pid := range r.pids {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			e, res, err := reapListed(pid)
+			if err != nil {
+				return err
+			}
+			if res == reapedUnowned {
+				fn(e)
+			}
+			reaped = reaped || res == reapedUnowned || res == reapedOwned
+		}
+		if !reaped {
+			return nil
 		}
 	}
 }
@@ -118,86 +164,80 @@ const (
 	reapedNone    reapResult = iota // no exited child is waiting
 	reapedUnowned                   // an orphan was reaped: pass it to fn
 	reapedOwned                     // an owned child (Exit.Pid) was handed to its Handle
-	skipped                         // a report was consumed or went away; look again
+	skipped                         // nothing was reaped this step; look again
+	blocked                         // a report that is not an exit heads the list
 )
 
-// reapOne peeks at one waitable child and reaps it, holding spawnMu
-// exclusively so that Start cannot be between fork and registration.
+// reapOne peeks at the first waitable child and reaps it if it exited,
+// holding spawnMu exclusively so that Start cannot be between fork and
+// registration. It never consumes a report that is not an exit.
 func reapOne() (Exit, reapResult, error) {
 	spawnMu.Lock()
 	defer spawnMu.Unlock()
-	if noOwners() {
-		return reapAny()
-	}
 	var info Info
 	err := Waitid(P_ALL, 0, &info, WEXITED|WNOHANG|WNOWAIT)
-	if errors.Is(err, syscall.ECHILD) {
-		return Exit{}, reapedNone, nil
-	}
-	if err != nil {
-		return Exit{}, reapedNone, err
-	}
-	if info.Pid == 0 {
-		return Exit{}, reapedNone, nil
-	}
-	exited := info.Code == CLD_EXITED || info.Code == CLD_KILLED || info.Code == CLD_DUMPED
-	if h := ownerOf(info.Pid); h != nil {
-		// collect reaps only an exited child, and only once.
-		h.collect()
-		if !exited {
-			return Exit{}, reapedNone, nil
-		}
-		return Exit{Pid: info.Pid}, reapedOwned, nil
-	}
-	// WNOHANG: should the pid have been reaped by other code and reused
-	// since the peek, wait4 must not block on the new child.
-	opts := WNOHANG
-	if !exited {
-		opts |= WUNTRACED | WCONTINUED
-	}
-	var e Exit
-	pid, err := Wait4(info.Pid, &e.Status, opts, &e.Rusage)
-	if errors.Is(err, syscall.ECHILD) || err == nil && pid == 0 {
-		return Exit{}, skipped, nil
-	}
-	if err != nil {
-		return Exit{}, reapedNone, err
-	}
-	if !e.Status.Exited() && !e.Status.Signaled() {
-		return Exit{}, skipped, nil
-	}
-	e.Pid = pid
-	return e, reapedUnowned, nil
-}
-
-// noOwners reports whether no Handle owns a child. While spawnMu is held
-// exclusively the answer cannot turn false: Start and Open register owners
-// only under spawnMu (shared).
-func noOwners() bool {
-	ownedMu.Lock()
-	defer ownedMu.Unlock()
-	return len(owned) == 0
-}
-
-// reapAny is reapOne when no child is owned: every exited child is then
-// Reap's to take, so wait4(-1, WNOHANG) reaps exactly what the peek would
-// have found, in one system call instead of two. Only spawnMu's holder may
-// call it.
-func reapAny() (Exit, reapResult, error) {
-	var e Exit
-	pid, err := Wait4(-1, &e.Status, WNOHANG, &e.Rusage)
 	switch {
 	case errors.Is(err, syscall.ECHILD):
 		return Exit{}, reapedNone, nil
 	case err != nil:
 		return Exit{}, reapedNone, err
-	case pid == 0:
+	case info.Pid == 0:
 		return Exit{}, reapedNone, nil
-	case !e.Status.Exited() && !e.Status.Signaled():
-		// FreeBSD's wait4 also reports ptrace stops (it implies
-		// WTRAPPED): not an exit, look again.
+	case !isExit(info.Code):
+		return Exit{Pid: info.Pid}, blocked, nil
+	}
+	return reapExitedLocked(info.Pid)
+}
+
+// reapListed is reapOne for one child, found by listing: it peeks at pid and
+// reaps it if it exited.
+func reapListed(pid int) (Exit, reapResult, error) {
+	spawnMu.Lock()
+	defer spawnMu.Unlock()
+	exited, err := peekExit(pid)
+	switch {
+	case errors.Is(err, syscall.ECHILD):
+		return Exit{}, skipped, nil // reaped meanwhile, or not ours
+	case err != nil:
+		return Exit{}, reapedNone, err
+	case !exited:
 		return Exit{}, skipped, nil
 	}
-	e.Pid = pid
+	return reapExitedLocked(pid)
+}
+
+// reapExitedLocked reaps pid, a child that a peek just saw exited; spawnMu
+// is held. An owned child is reaped through its Handle. A child whose
+// Handle let go of it in between (Close, or a PID its Handle found reused)
+// is no longer owned and is reaped here. WNOHANG: should the PID have been
+// reaped by other code and reused since the peek, wait4 must not block.
+func reapExitedLocked(pid int) (Exit, reapResult, error) {
+	if h := ownerOf(pid); h != nil {
+		if h.collect() {
+			return Exit{Pid: pid}, reapedOwned, nil
+		}
+		if ownerOf(pid) != nil {
+			return Exit{}, skipped, nil
+		}
+	}
+	// Unowned now, and under spawnMu no Handle can claim it. Peek again:
+	// since the first peek, an owner may have reaped the child and a
+	// process started outside Start (not under spawnMu) may have taken the
+	// PID, perhaps a tracee in a ptrace stop that wait4 would consume.
+	// From here, nothing in this package can reap the zombie the peek saw.
+	if exited, err := peekExit(pid); err != nil || !exited {
+		return Exit{}, skipped, nil
+	}
+	var e Exit
+	wpid, err := Wait4(pid, &e.Status, WNOHANG, &e.Rusage)
+	switch {
+	case errors.Is(err, syscall.ECHILD), err == nil && wpid == 0:
+		return Exit{}, skipped, nil
+	case err != nil:
+		return Exit{}, reapedNone, err
+	case !e.Status.Exited() && !e.Status.Signaled():
+		return Exit{}, skipped, nil
+	}
+	e.Pid = wpid
 	return e, reapedUnowned, nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,27 +92,33 @@ func runReapScenario(t *testing.T, bound time.Duration, rep any, mode string, ar
 	require.NoError(t, json.Unmarshal(out, rep), "helper output: %s", out)
 }
 
-// requireSubreaper skips unless this OS can make a process a subreaper.
+// requireSubreaper skips a test that needs a child subreaper only where the
+// environment has none, decided without the code under test: an OS without
+// the feature, a user-mode emulator (qemu-user 7.2 does not emulate
+// PR_SET_CHILD_SUBREAPER; see emulator) or no /bin/sh to build process
+// trees with. Anywhere else IsSubreaper and SetSubreaper must work, and the
+// test fails if they do not: a regression must not turn into a skip.
 func requireSubreaper(t *testing.T) {
 	t.Helper()
-	on, err := IsSubreaper()
-	if errors.Is(err, errors.ErrUnsupported) {
-		t.Skipf("needs a child subreaper (prctl or procctl), which this OS lacks: %v", err)
+	switch runtime.GOOS {
+	case "linux", "android", "freebsd", "dragonfly":
+	default:
+		t.Skipf("needs a child subreaper (prctl or procctl), which %s lacks", runtime.GOOS)
 	}
-	// Ask a helper to become one: the get call working does not prove the
-	// set call does.
-	if err != nil {
-		t.Skipf("needs a working child subreaper: IsSubreaper failed with %v (qemu-user 7.2 does not emulate PR_*_CHILD_SUBREAPER)", err)
-	}
-	if !on {
-		var probe map[string]string
-		runReapScenario(t, time.Minute, &probe, "probe")
-		if set := probe["set"]; set != "<nil>" {
-			t.Skipf("needs a working child subreaper: SetSubreaper(true) failed with %q (qemu-user does not emulate PR_SET_CHILD_SUBREAPER)", set)
-		}
+	if emu := emulator(); emu != "" {
+		t.Skipf("needs a child subreaper, but runs under the emulator %s, which may not emulate one (qemu-user 7.2 does not)", emu)
 	}
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skipf("needs /bin/sh to build process trees: %v", err)
+	}
+	on, err := IsSubreaper()
+	require.NoError(t, err, "IsSubreaper on %s, which has a child subreaper", runtime.GOOS)
+	if !on {
+		// Ask a helper to become one (the test process must not): the get
+		// call working does not prove the set call does.
+		var probe map[string]string
+		runReapScenario(t, time.Minute, &probe, "probe")
+		require.Equal(t, "<nil>", probe["set"], "SetSubreaper(true) in a helper on %s, which has a child subreaper", runtime.GOOS)
 	}
 }
 
@@ -135,6 +142,7 @@ func TestReapStorm(t *testing.T) {
 	t.Logf("storm: %d middles, %d grandchildren, %d owned; reaped %d in %s after the release",
 		rep.Middles, rep.Grandchildren, rep.Owned, rep.Reaped, rep.StormTime)
 
+	assert.Empty(t, rep.Timeouts, "conditions the storm helper waited for in vain")
 	assert.Equal(t, middles, rep.Middles, "middles started")
 	assert.Equal(t, middles*per, rep.Grandchildren, "grandchildren reported by the middles")
 	assert.Equal(t, rep.Grandchildren, rep.Reparented, "grandchildren re-parented to the subreaper before the release")
@@ -167,6 +175,7 @@ type stormReport struct {
 	NoChildLeft                   bool
 	ReapErr                       string
 	StormTime                     string
+	Timeouts                      []string // what did not happen within its bound
 }
 
 // exitLog records what Reap passes to fn.
@@ -367,7 +376,9 @@ func stormScenario(middles, per, nOwned int) (*stormReport, error) {
 	start := time.Now()
 	gateW.Close()
 	want := len(mids) + len(grands)
-	waitFor(time.Minute, func() bool { return log.count() >= want })
+	if !waitFor(time.Minute, func() bool { return log.count() >= want }) {
+		rep.Timeouts = append(rep.Timeouts, fmt.Sprintf("a minute after the release fn had been called %d times, not %d", log.count(), want))
+	}
 	rep.StormTime = time.Since(start).Round(time.Millisecond).String()
 	for range nOwned {
 		r := <-results
@@ -380,8 +391,18 @@ func stormScenario(middles, per, nOwned int) (*stormReport, error) {
 			rep.OwnedWaited++
 		}
 	}
-	// Give a stray duplicate a chance to show up.
-	time.Sleep(100 * time.Millisecond)
+	// Every child is gone, then Reap stops: once it has returned it can
+	// call fn no more, so a duplicate call, however late, is in the log.
+	noChild := func() bool {
+		return errors.Is(Waitid(P_ALL, 0, nil, WEXITED|WNOHANG|WNOWAIT), syscall.ECHILD)
+	}
+	if !waitFor(time.Minute, noChild) {
+		rep.Timeouts = append(rep.Timeouts, "a minute after the release this process still had children")
+	}
+	cancel()
+	if err := <-reapDone; err != nil {
+		rep.ReapErr = err.Error()
+	}
 
 	log.mu.Lock()
 	expect := map[int]int{}
@@ -428,12 +449,7 @@ func stormScenario(middles, per, nOwned int) (*stormReport, error) {
 	if c, z, ok := procChildren(); ok {
 		rep.Children, rep.Zombies = c, z
 	}
-	err = Waitid(P_ALL, 0, nil, WEXITED|WNOHANG|WNOWAIT)
-	rep.NoChildLeft = errors.Is(err, syscall.ECHILD)
-	cancel()
-	if err := <-reapDone; err != nil {
-		rep.ReapErr = err.Error()
-	}
+	rep.NoChildLeft = noChild()
 	return rep, nil
 }
 
@@ -453,6 +469,7 @@ func TestReapOwnership(t *testing.T) {
 	requireSubreaper(t)
 	var rep ownershipReport
 	runReapScenario(t, time.Minute, &rep, "ownership")
+	assert.Empty(t, rep.Timeouts, "conditions the ownership helper waited for in vain")
 	assert.Equal(t, "exit status 5", rep.EarlyZombie, "zombie present before Reap started, as seen by fn")
 	assert.Equal(t, "exit status 6", rep.Started, "Start child, as seen by h.Wait")
 	assert.Equal(t, "exit status 8", rep.Opened, "Open child, as seen by h.Wait")
@@ -477,6 +494,7 @@ type ownershipReport struct {
 	ExecWaitECHILD                bool
 	PeekAllocs                    float64
 	ReapErr                       string
+	Timeouts                      []string // what did not happen within its bound
 }
 
 // gatedChild makes "read x <&3; exit code" with a fresh gate pipe as fd 3
@@ -569,7 +587,9 @@ func ownershipScenario() (*ownershipReport, error) {
 	gate.Close()
 	pid := h.Pid()
 	// Reap collects it for the Handle: the zombie disappears without fn.
-	waitFor(10*time.Second, func() bool { return parentOf(pid) != os.Getpid() })
+	if !waitFor(10*time.Second, func() bool { return parentOf(pid) != os.Getpid() }) {
+		rep.Timeouts = append(rep.Timeouts, fmt.Sprintf("child %d of a cancelled Wait was not collected by Reap within 10s", pid))
+	}
 	e, err = h.Wait(ctx)
 	rep.CancelledThen = describe(e, err)
 
@@ -586,6 +606,8 @@ func ownershipScenario() (*ownershipReport, error) {
 	gate.Close()
 	if waitFor(10*time.Second, func() bool { return log.has(h.Pid()) }) {
 		rep.Closed = statusOf(log, h.Pid())
+	} else {
+		rep.Timeouts = append(rep.Timeouts, fmt.Sprintf("child %d of a closed Handle did not reach fn within 10s", h.Pid()))
 	}
 
 	// os/exec's own Wait beside Reap.
@@ -595,6 +617,8 @@ func ownershipScenario() (*ownershipReport, error) {
 	}
 	if waitFor(10*time.Second, func() bool { return log.has(ex.Process.Pid) }) {
 		rep.ExecReaped = statusOf(log, ex.Process.Pid)
+	} else {
+		rep.Timeouts = append(rep.Timeouts, fmt.Sprintf("os/exec child %d did not reach fn within 10s", ex.Process.Pid))
 	}
 	err = ex.Wait()
 	if err != nil {

@@ -14,9 +14,11 @@ import (
 // Because nothing will call cmd.Wait, Start refuses commands that need it to
 // finish their work: a Stdin, Stdout or Stderr that is not nil or an
 // *os.File (os/exec copies those in goroutines that only Wait completes), and
-// commands made by exec.CommandContext (whose Cancel may signal the PID
-// after the Handle reaped it). Pass files or pipes (cmd.StdoutPipe), and give
-// the context to h.Wait instead. On Linux with Go 1.23 or later cmd.Process
+// commands with a Cancel function (exec.CommandContext sets one) or a
+// WaitDelay: os/exec would watch the context in a goroutine of its own and
+// kill the child behind the Handle's back, possibly after the Handle reaped
+// it. Pass files or pipes (cmd.StdoutPipe), and give the context to h.Wait
+// instead. On Linux with Go 1.23 or later cmd.Process
 // holds a pidfd of its own until it is garbage-collected; calling
 // cmd.Process.Release after Start frees it at once (cmd.Process.Pid then reads
 // -1; use h.Pid).
@@ -33,7 +35,7 @@ func Start(cmd *exec.Cmd) (*Handle, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	h, err := open(cmd.Process.Pid)
+	h, err := open(cmd.Process.Pid, true)
 	if err != nil {
 		// Not expected for a child just started; leave nothing behind.
 		_ = cmd.Process.Kill()
@@ -49,6 +51,9 @@ func startable(cmd *exec.Cmd) error {
 	}
 	if cmd.Cancel != nil {
 		return fmt.Errorf("wait: Start %s: the command has a Cancel function (exec.CommandContext), which runs only beside cmd.Wait; use exec.Command and pass the context to Handle.Wait", cmd.Path)
+	}
+	if cmd.WaitDelay != 0 {
+		return fmt.Errorf("wait: Start %s: the command has a WaitDelay, which only cmd.Wait honours (os/exec would kill the child from a goroutine of its own); pass a context to Handle.Wait and signal with Handle.Signal", cmd.Path)
 	}
 	for _, s := range []struct {
 		name string

@@ -3,6 +3,7 @@ package wait
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -112,6 +113,28 @@ func TestDecodeDoesNotAllocate(t *testing.T) {
 	_, _ = n, b
 }
 
+// goTool returns the go command from PATH or, failing that, $GOROOT/bin,
+// and skips the test, naming where it looked, if neither has one.
+func goTool(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("go")
+	if err == nil {
+		return path
+	}
+	tried := []string{"PATH (" + err.Error() + ")"}
+	if root := os.Getenv("GOROOT"); root != "" {
+		candidate := filepath.Join(root, "bin", "go")
+		if _, serr := os.Stat(candidate); serr == nil {
+			return candidate
+		}
+		tried = append(tried, candidate)
+	} else {
+		tried = append(tried, "$GOROOT/bin (GOROOT is not set)")
+	}
+	t.Skipf("no go tool to report the inliner's decisions: looked in %s", strings.Join(tried, " and "))
+	return ""
+}
+
 // TestDecodeInlinable asks the compiler (go build -gcflags=-m, for this
 // test's own GOOS/GOARCH) whether every decoding method and WIF* function can
 // be inlined into callers.
@@ -119,15 +142,13 @@ func TestDecodeInlinable(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the go tool; skipped in -short mode")
 	}
-	gotool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go tool is not on PATH to report the inliner's decisions")
-	}
+	gotool := goTool(t)
 	cmd := exec.Command(gotool, "build", "-gcflags=-m", ".")
 	cmd.Env = append(os.Environ(), "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH, "CGO_ENABLED=0")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Skipf("go build -gcflags=-m failed here (%v); cannot read the inliner's decisions:\n%s", err, out)
+		// The go tool is there, so this is the package failing to build.
+		t.Fatalf("%s build -gcflags=-m failed (%v); cannot read the inliner's decisions:\n%s", gotool, err, out)
 	}
 	names := []string{
 		"WaitStatus.Exited", "WaitStatus.ExitStatus", "WaitStatus.Signaled", "WaitStatus.Signal",

@@ -122,7 +122,9 @@ func subreaperScenario() (*subreaperReport, error) {
 	reapDone := make(chan error, 1)
 	go func() { reapDone <- Reap(ctx, log.add) }()
 	gate.Close()
-	waitFor(20*time.Second, func() bool { return log.has(pid) })
+	if !waitFor(20*time.Second, func() bool { return log.has(pid) }) {
+		note(fmt.Errorf("the adopted orphan %d did not reach Reap's fn within 20s of its release", pid))
+	}
 	rep.AdoptedReaped = statusOf(log, pid)
 	cancel()
 	<-reapDone

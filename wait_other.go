@@ -15,8 +15,10 @@ type hostStatus = abi.LinuxStatus
 
 func hostTrapCause(WaitStatus) int { return -1 }
 
+// hostOptions refuses every call; hostOS is runtime.GOOS here, so the
+// error names the system ("wait4 is not available on windows").
 func hostOptions(call string, _ uint32) (uint32, error) {
-	return 0, unsupported(call, 0, "%s is not available", call)
+	return 0, notAvailable(hostOS, call)
 }
 
 func sysWait4(int, *WaitStatus, uint32, *rawRusage) (int, syscall.Errno) { return 0, syscall.ENOSYS }

@@ -4,6 +4,8 @@
 
 package wait
 
+import "runtime"
+
 // The unsupported option flags.
 const (
 	// WNOHANG: return at once when no child has a status to report.
@@ -90,7 +92,7 @@ var hostCodes = [...]named{
 }
 
 const (
-	hostOS                  = "unsupported"
+	hostOS                  = runtime.GOOS
 	hostWait4Mask    uint32 = 0x0
 	hostWait4Implied uint32 = 0x0
 	hostWaitidMask   uint32 = 0x0

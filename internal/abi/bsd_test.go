@@ -226,13 +226,13 @@ func TestBSDOptionMasks(t *testing.T) {
 	}
 }
 
-// xsysDir returns golang.org/x/sys's module directory, or skips.
+// xsysDir returns golang.org/x/sys's unix directory, found with the go tool
+// (see goOutput).
 func xsysDir(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "golang.org/x/sys").Output()
-	dir := strings.TrimSpace(string(out))
-	if err != nil || dir == "" {
-		t.Skipf("cannot locate the golang.org/x/sys module to compare with (go list -m: %v)", err)
+	dir := strings.TrimSpace(string(goOutput(t, "list", "-m", "-f", "{{.Dir}}", "golang.org/x/sys")))
+	if dir == "" {
+		t.Fatal("go list -m golang.org/x/sys printed no module directory")
 	}
 	return filepath.Join(dir, "unix")
 }
@@ -350,10 +350,7 @@ var bsdSiginfoFacts = map[string]map[string]SiginfoLayout{
 // goArchs lists the GOARCH values Go supports for goos.
 func goArchs(t *testing.T, goos string) []string {
 	t.Helper()
-	out, err := exec.Command("go", "tool", "dist", "list").Output()
-	if err != nil {
-		t.Skipf("cannot list Go's targets (go tool dist list: %v)", err)
-	}
+	out := goOutput(t, "tool", "dist", "list")
 	var archs []string
 	for _, l := range strings.Fields(string(out)) {
 		if o, a, ok := strings.Cut(l, "/"); ok && o == goos {
@@ -576,9 +573,29 @@ func TestBSDRusageAgainstXSys(t *testing.T) {
 // test binary may run where it was not built).
 func goroot(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("go", "env", "GOROOT").Output()
+	return strings.TrimSpace(string(goOutput(t, "env", "GOROOT")))
+}
+
+// goOutput runs the go tool with args and returns its standard output. It
+// skips the test, naming where it looked, only if there is no go tool (on
+// PATH or in $GOROOT/bin); a go tool that fails fails the test.
+func goOutput(t *testing.T, args ...string) []byte {
+	t.Helper()
+	gotool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skipf("the go tool is not available to locate GOROOT's syscall tables: %v", err)
+		root := os.Getenv("GOROOT")
+		candidate := filepath.Join(root, "bin", "go")
+		if _, serr := os.Stat(candidate); root == "" || serr != nil {
+			t.Skipf("no go tool: not on PATH (%v), and GOROOT=%q has no bin/go", err, root)
+		}
+		gotool = candidate
 	}
-	return strings.TrimSpace(string(out))
+	cmd := exec.Command(gotool, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", gotool, strings.Join(args, " "), err, stderr.String())
+	}
+	return out
 }

@@ -46,13 +46,20 @@ func GoSource(os string) ([]byte, error) {
 		fmt.Fprintf(&b, "//go:build %s\n\n", unsupportedBuild)
 	}
 	b.WriteString("package wait\n\n")
+	hostOS := fmt.Sprintf("%q", o.Name)
+	if o == Unsupported {
+		// One file serves every OS without the wait family, so its
+		// messages name the OS the package was built for.
+		b.WriteString("import \"runtime\"\n\n")
+		hostOS = "runtime.GOOS"
+	}
 	writeConsts(&b, "Options", o.Name+" option flags.", o.Flags)
 	writeConsts(&b, "IDType", o.Name+" idtypes (idtype_t).", o.IDTypes)
 	writeConsts(&b, "Code", o.Name+" SIGCHLD si_code values.", o.Codes)
 	writeNames(&b, "hostFlags", o.Flags)
 	writeNames(&b, "hostIDTypes", o.IDTypes)
 	writeNames(&b, "hostCodes", o.Codes)
-	fmt.Fprintf(&b, "const (\n\thostOS = %q\n", o.Name)
+	fmt.Fprintf(&b, "const (\n\thostOS = %s\n", hostOS)
 	fmt.Fprintf(&b, "\thostWait4Mask uint32 = %#x\n\thostWait4Implied uint32 = %#x\n", o.Wait4Mask, o.Wait4Implied)
 	fmt.Fprintf(&b, "\thostWaitidMask uint32 = %#x\n\thostEventMask uint32 = %#x\n", o.WaitidMask, o.EventMask)
 	fmt.Fprintf(&b, "\thostIDSize = %d\n\thostIDSigned = %t\n", o.IDSize, o.IDSigned)

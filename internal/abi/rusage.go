@@ -2,6 +2,7 @@ package abi
 
 import (
 	"encoding/binary"
+	"math"
 	"time"
 )
 
@@ -38,7 +39,8 @@ type Rusage struct {
 }
 
 // Decode converts the struct rusage in b (byte order bo). It does not
-// allocate. b shorter than l.Size yields a zero Rusage.
+// allocate. b shorter than l.Size yields a zero Rusage. The times and MaxRSS
+// are clamped to [0, math.MaxInt64] rather than wrapping.
 func (l *RusageLayout) Decode(b []byte, bo binary.ByteOrder) Rusage {
 	if len(b) < l.Size {
 		return Rusage{}
@@ -47,7 +49,7 @@ func (l *RusageLayout) Decode(b []byte, bo binary.ByteOrder) Rusage {
 	return Rusage{
 		UserTime:                   l.timeval(b, bo),
 		SystemTime:                 l.timeval(b[l.TimevalSize:], bo),
-		MaxRSS:                     long(0) * l.MaxRSSUnit,
+		MaxRSS:                     clampedProduct(long(0), l.MaxRSSUnit),
 		IntegralSharedRSS:          long(1),
 		IntegralDataRSS:            long(2),
 		IntegralStackRSS:           long(3),
@@ -64,10 +66,48 @@ func (l *RusageLayout) Decode(b []byte, bo binary.ByteOrder) Rusage {
 	}
 }
 
+// timeval converts a struct timeval to the time its fields add up to,
+// clamped to [0, math.MaxInt64] nanoseconds: too long a time saturates
+// instead of wrapping, and a negative one (no kernel writes it) is 0.
 func (l *RusageLayout) timeval(b []byte, bo binary.ByteOrder) time.Duration {
 	sec := l.signed(b, bo, l.SecSize)
 	usec := l.signed(b[l.UsecOffset:], bo, l.UsecSize)
-	return time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond
+	// Fold whole seconds of usec into sec, leaving 0 <= usec < 1e6.
+	carry := usec / 1e6
+	if usec %= 1e6; usec < 0 {
+		usec += 1e6
+		carry--
+	}
+	if (carry > 0 && sec > math.MaxInt64-carry) || (carry < 0 && sec < math.MinInt64-carry) {
+		if carry > 0 {
+			return math.MaxInt64
+		}
+		return 0
+	}
+	sec += carry
+	if sec < 0 {
+		return 0
+	}
+	return time.Duration(clampedSum(clampedProduct(sec, int64(time.Second)), usec*int64(time.Microsecond)))
+}
+
+// clampedProduct is v*unit for unit > 0, clamped to [0, math.MaxInt64].
+func clampedProduct(v, unit int64) int64 {
+	switch {
+	case v <= 0 || unit <= 0:
+		return 0
+	case v > math.MaxInt64/unit:
+		return math.MaxInt64
+	}
+	return v * unit
+}
+
+// clampedSum is a+b for non-negative a and b, clamped to math.MaxInt64.
+func clampedSum(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 func (l *RusageLayout) signed(b []byte, bo binary.ByteOrder, size int) int64 {

@@ -23,10 +23,12 @@ import (
 // BenchmarkPaired interleaves short blocks of both calls and reports the
 // median of the per-block ratios, which the load affects far less.
 
-// benchChild starts one sleeping child for a whole benchmark.
+// benchChild starts one child for a whole benchmark: it blocks reading a
+// pipe until the benchmark's cleanup closes it (or kills it).
 func benchChild(b *testing.B) int {
 	b.Helper()
-	return startHelper(b, "sleep", "10m")
+	pid, _ := startBlock(b)
+	return pid
 }
 
 func BenchmarkWait4(b *testing.B) {

@@ -5,6 +5,7 @@ package wait_test
 import (
 	"fmt"
 	"log"
+	"os"
 	"os/exec"
 	"syscall"
 
@@ -32,8 +33,17 @@ func ExampleWait4() {
 
 // With WNOHANG, Wait4 returns 0 at once while the child is still running.
 func ExampleWait4_nohang() {
-	cmd := exec.Command("sleep", "10")
-	if err := cmd.Start(); err != nil {
+	// The child reads its stdin until EOF: it runs until it is killed.
+	r, w, err := os.Pipe()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	cmd := exec.Command("cat")
+	cmd.Stdin = r
+	err = cmd.Start()
+	r.Close()
+	if err != nil {
 		log.Fatal(err)
 	}
 	pid := cmd.Process.Pid

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/procwait/wait/internal/testenv"
 )
 
 // The test binary doubles as the child process of every test that needs one:
@@ -433,34 +435,6 @@ func awaitGoroutines(stop <-chan struct{}, n int, states []string, frames ...str
 	}
 }
 
-// emulator names the user-mode emulator (such as qemu-aarch64-static) that
-// runs this process, or returns "" when the kernel runs it natively or /proc
-// cannot tell. The answer comes from the kernel, not from the code under
-// test: qemu-user rewrites readlink("/proc/self/exe") (and
-// "/proc/<pid>/exe") to name the emulated program, which os.Executable
-// reports, but a readlinkat of "exe" relative to an open /proc/self is
-// passed through and names the program the kernel really runs, the
-// emulator. Natively both name the test binary.
-var emulator = sync.OnceValue(func() string {
-	if runtime.GOOS != "linux" && runtime.GOOS != "android" {
-		return ""
-	}
-	root, err := os.OpenRoot("/proc/self")
-	if err != nil {
-		return ""
-	}
-	defer root.Close()
-	real, err := root.Readlink("exe")
-	if err != nil {
-		return ""
-	}
-	claimed, err := os.Executable()
-	if err != nil {
-		return ""
-	}
-	real = strings.TrimSuffix(real, " (deleted)")
-	if real == claimed {
-		return ""
-	}
-	return real
-})
+// emulator names the user-mode emulator running this process, or "" (see
+// testenv.Emulator).
+var emulator = testenv.Emulator

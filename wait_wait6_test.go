@@ -96,7 +96,7 @@ func TestWaitidExitValue(t *testing.T) {
 // TestWaitidNoHangClearsInfo: with WNOHANG and nothing to report, Waitid
 // returns nil and a zero Info, as the BSD libcs clear the siginfo.
 func TestWaitidNoHangClearsInfo(t *testing.T) {
-	pid := startHelper(t, "sleep", "30s")
+	pid, _ := startBlock(t)
 	info := Info{Pid: 99, UID: 99, Signo: 99, Code: 99, Status: 99}
 	if err := Waitid(P_PID, pid, &info, WEXITED|WNOHANG); err != nil {
 		t.Fatal(err)
@@ -138,7 +138,7 @@ func TestWait6NeedsExited(t *testing.T) {
 // words each kernel writes (stopped: sig << 8 | 0x7f; continued: 0x13 on
 // FreeBSD and DragonFly, 0xffff on NetBSD) and the siginfo codes.
 func TestStopContinueStatus(t *testing.T) {
-	pid := startHelper(t, "sleep", "30s")
+	pid, _ := startBlock(t)
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/procwait/wait"
+	"github.com/procwait/wait/internal/testenv"
 )
 
 // The test binary is init itself when initEnv is set: every test runs it as
@@ -55,7 +55,7 @@ func initCmd(t *testing.T, ctx context.Context, placement string, args ...string
 		}
 		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}
 	case "subreaper":
-		if emu := emulator(); emu != "" {
+		if emu := testenv.Emulator(); emu != "" {
 			t.Skipf("the emulator %s may not emulate a subreaper (qemu-user 7.2 does not)", emu)
 		}
 		if _, err := wait.IsSubreaper(); err != nil {
@@ -70,28 +70,6 @@ func probeNewPID() error {
 	cmd := exec.Command("/bin/true")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}
 	return cmd.Run()
-}
-
-// emulator names the user-mode emulator (such as qemu-aarch64-static) that
-// runs this process, or returns "" when the kernel runs it natively or /proc
-// cannot tell. qemu-user rewrites readlink("/proc/self/exe") to name the
-// emulated program (what os.Executable reports), but not a readlinkat of
-// "exe" relative to an open /proc/self, which names the emulator.
-func emulator() string {
-	root, err := os.OpenRoot("/proc/self")
-	if err != nil {
-		return ""
-	}
-	defer root.Close()
-	real, err := root.Readlink("exe")
-	if err != nil {
-		return ""
-	}
-	claimed, err := os.Executable()
-	if err != nil || strings.TrimSuffix(real, " (deleted)") == claimed {
-		return ""
-	}
-	return real
 }
 
 // exitCodeOf runs cmd to its end and returns its exit code.

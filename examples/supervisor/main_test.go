@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/procwait/wait"
+	"github.com/procwait/wait/internal/testenv"
 )
 
 // TestSupervisor builds the supervisor, runs it with a command that runs
@@ -32,7 +33,7 @@ func TestSupervisor(t *testing.T) {
 	default:
 		t.Skipf("cannot check for leftover children without a subreaper, which %s lacks", runtime.GOOS)
 	}
-	if emu := emulator(); emu != "" {
+	if emu := testenv.Emulator(); emu != "" {
 		t.Skipf("cannot check for leftover children: the emulator %s may not emulate a subreaper", emu)
 	}
 	if err := wait.SetSubreaper(true); err != nil {
@@ -145,28 +146,6 @@ func reapLeftover(pid int) {
 	}
 	_ = syscall.Kill(pid, syscall.SIGKILL)
 	_, _ = wait.Wait4(pid, nil, 0, nil)
-}
-
-// emulator names the user-mode emulator (such as qemu-aarch64-static) that
-// runs this process, or returns "" when the kernel runs it natively or /proc
-// cannot tell. qemu-user rewrites readlink("/proc/self/exe") to name the
-// emulated program (what os.Executable reports), but not a readlinkat of
-// "exe" relative to an open /proc/self, which names the emulator.
-func emulator() string {
-	root, err := os.OpenRoot("/proc/self")
-	if err != nil {
-		return ""
-	}
-	defer root.Close()
-	real, err := root.Readlink("exe")
-	if err != nil {
-		return ""
-	}
-	claimed, err := os.Executable()
-	if err != nil || strings.TrimSuffix(real, " (deleted)") == claimed {
-		return ""
-	}
-	return real
 }
 
 func TestSplit(t *testing.T) {

@@ -1,4 +1,4 @@
-//go:build unix && !linux && !darwin
+//go:build aix || dragonfly || freebsd || netbsd || openbsd || solaris
 
 package wait
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/procwait/wait/internal/syscall"
+	"github.com/procwait/wait/internal/posix"
 )
 
 // argError is a bad argument caught before the system call. It unwraps to the
@@ -13,7 +13,7 @@ import (
 // call the host lacks, to errors.ErrUnsupported as well.
 type argError struct {
 	msg         string
-	errno       syscall.Errno // 0 when the kernel has no word for it
+	errno       posix.Errno // 0 when the kernel has no word for it
 	unsupported bool
 }
 
@@ -37,18 +37,18 @@ func (e *argError) Unwrap() []error {
 
 // invalid is an argument the kernel itself would reject with EINVAL.
 func invalid(call, format string, args ...any) error {
-	return &os.SyscallError{Syscall: call, Err: &argError{msg: fmt.Sprintf(format, args...), errno: syscall.EINVAL}}
+	return &os.SyscallError{Syscall: call, Err: &argError{msg: fmt.Sprintf(format, args...), errno: posix.EINVAL}}
 }
 
 // unsupported is a flag, idtype or call the host OS lacks. Where the kernel
 // would see the value it would say EINVAL, so the error wraps that too.
-func unsupported(call string, errno syscall.Errno, format string, args ...any) error {
+func unsupported(call string, errno posix.Errno, format string, args ...any) error {
 	return unsupportedOn(hostOS, call, errno, format, args...)
 }
 
 // unsupportedOn is unsupported for the OS named goos: the message ends in
 // " on " and goos.
-func unsupportedOn(goos, call string, errno syscall.Errno, format string, args ...any) error {
+func unsupportedOn(goos, call string, errno posix.Errno, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...) + " on " + goos
 	return &os.SyscallError{Syscall: call, Err: &argError{msg: msg, errno: errno, unsupported: true}}
 }
@@ -63,14 +63,14 @@ func notAvailable(goos, call string) error {
 // Pre-boxed ECHILD errors: "no child left" ends every reaping loop, so it
 // must not allocate. Callers compare them with errors.Is, never mutate them.
 var (
-	errNoChildWait4  = os.NewSyscallError("wait4", syscall.ECHILD)
-	errNoChildWaitid = os.NewSyscallError("waitid", syscall.ECHILD)
-	errNoChildWait6  = os.NewSyscallError("wait6", syscall.ECHILD)
+	errNoChildWait4  = os.NewSyscallError("wait4", posix.ECHILD)
+	errNoChildWaitid = os.NewSyscallError("waitid", posix.ECHILD)
+	errNoChildWait6  = os.NewSyscallError("wait6", posix.ECHILD)
 )
 
 // syscallError wraps errno as *os.SyscallError naming the call.
-func syscallError(call string, errno syscall.Errno) error {
-	if errno == syscall.ECHILD {
+func syscallError(call string, errno posix.Errno) error {
+	if errno == posix.ECHILD {
 		switch call {
 		case "wait4":
 			return errNoChildWait4

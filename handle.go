@@ -8,21 +8,22 @@ import (
 	"sync"
 	"time"
 
-	"github.com/procwait/wait/internal/syscall"
+	"github.com/procwait/wait/internal/posix"
 )
 
 // Handle is one child of this process, waited for without an OS thread per
 // waiter. os/exec's Cmd.Wait blocks a thread inside waitid or wait4 for each
 // child; a Handle instead parks the waiting goroutine until the kernel says
-// the child exited, then reaps it without blocking:
+// the child exited, then reaps it without blocking. How the exit is noticed
+// is the OS's mechanism (a childWatch):
 //
-//   - Linux (5.4 and later): a pidfd registered with the Go runtime's poller;
-//     the exit is collected with waitid(P_PIDFD).
+//   - Linux (5.4 and later): a pidfd registered with the Go runtime's poller
+//     (handle_pidfd.go); the exit is collected with waitid(P_PIDFD).
 //   - FreeBSD, OpenBSD, NetBSD, DragonFly and macOS: one kqueue shared by all
 //     Handles, with an EVFILT_PROC/NOTE_EXIT registration per child and one
-//     dispatcher goroutine for all of them.
+//     dispatcher goroutine for all of them (handle_kqueue.go).
 //   - Older Linux kernels and illumos: one dispatcher goroutine fed by
-//     SIGCHLD (os/signal) for all Handles.
+//     SIGCHLD (os/signal) for all Handles (handle_sigchld.go).
 //
 // # Ownership
 //
@@ -42,27 +43,54 @@ import (
 // waits for them: a child started with SysProcAttr.Ptrace stays its tracer's
 // to wait for, and Wait keeps waiting, without polling, until it exits.
 //
+// # States
+//
+// A Handle is open until its child is reaped (the Exit, or the error that
+// says why it cannot be had, is then final) or it is closed. While open, an
+// exit report from the mechanism makes the waiters collect: a report not
+// followed by a reapable child (early or stale) renews the mechanism's
+// registration. Every change of state closes the channel changed, on which
+// waiters park; on Linux one of the waiters parks in the poller for all of
+// them (watching), and hands over when its ctx ends.
+//
 // Every method is safe for concurrent use.
 type Handle struct {
 	pid int
+	sys childWatch // the OS mechanism; fixed after Open
 
 	mu       sync.Mutex
-	closed   bool
-	reaped   bool  // exit or err holds the final result
-	exit     Exit  // valid once reaped with err == nil
-	err      error // why the child's exit cannot be had
-	exited   chan struct{}
-	exitSeen bool          // exited is closed: the OS reported the exit
-	closing  chan struct{} // closed by Close
-	watching bool          // a Wait call runs the OS watcher (sysWatch)
-	watchEnd chan struct{} // closed when that watcher stops
-	retries  int           // exit reports not followed by a reapable child
+	reaped   bool          // final: exit or err holds the result
+	closed   bool          // Close was called
+	exit     Exit          // valid once reaped with err == nil
+	err      error         // why the child's exit cannot be had
+	reported bool          // the mechanism reported an exit not yet collected
+	watching bool          // a Wait call runs sys.watch for all waiters
+	retries  int           // reports renewed while the child was on its way out
+	changed  chan struct{} // closed and replaced at every change of state
+}
 
-	sys handleSys // the OS mechanism's state
+// childWatch is one OS mechanism's hold on one child. Its methods but watch
+// run with the Handle's lock held; every one is safe to call after release.
+type childWatch interface {
+	// inline reports whether a waiter must run watch (a pidfd), or a
+	// dispatcher reports exits by itself (Handle.markExited).
+	inline() bool
+	// watch parks until the OS reports the child's exit or ctx ends.
+	watch(ctx context.Context) error
+	// reap reaps the child if it exited, never consuming a stop or a trap:
+	// ok is false while it runs, is stopped or traced.
+	reap() (e Exit, ok bool, err error)
+	// rearm renews the watch after an exit report that no reapable child
+	// followed; false means the child is on its way out: look again later.
+	rearm() bool
+	// signal sends sig (already checked to fit a C int) to the child.
+	signal(sig posix.Signal) error
+	// release gives up every descriptor and registration.
+	release()
 }
 
 func newHandle(pid int) *Handle {
-	return &Handle{pid: pid, exited: make(chan struct{}), closing: make(chan struct{})}
+	return &Handle{pid: pid, changed: make(chan struct{})}
 }
 
 // Open returns a Handle for pid, which must be an unreaped child of this
@@ -85,16 +113,20 @@ func Open(pid int) (*Handle, error) {
 // spawnMu, for a PID that fork just returned.
 func open(pid int, fresh bool) (*Handle, error) {
 	if pid <= 0 || pid > math.MaxInt32 {
-		return nil, handleErr("open", pid, "not a process ID (pid_t is a positive 32-bit number)", syscall.EINVAL)
+		return nil, handleErr("open", pid, "not a process ID (pid_t is a positive 32-bit number)", posix.EINVAL)
 	}
 	h := newHandle(pid)
 	if !claim(h, fresh) {
-		return nil, handleErr("open", pid, "the child already has an open Handle", syscall.EBUSY)
+		return nil, handleErr("open", pid, "the child already has an open Handle", posix.EBUSY)
 	}
-	if err := h.sysOpen(); err != nil {
+	sys, err := newChildWatch(h)
+	if err != nil {
 		disown(h)
 		return nil, err
 	}
+	h.mu.Lock()
+	h.sys = sys
+	h.mu.Unlock()
 	return h, nil
 }
 
@@ -120,57 +152,44 @@ func (h *Handle) Wait(ctx context.Context) (Exit, error) {
 	}
 	for {
 		ctxErr := ctx.Err()
-		s := h.waitStep(ctxErr != nil)
-		switch s.act {
-		case actReturn:
-			if s.ctxEnded {
-				return Exit{}, ctxErr
-			}
+		s := h.next(ctxErr != nil)
+		switch {
+		case s.final && s.ctxEnded:
+			return Exit{}, ctxErr
+		case s.final:
 			return s.exit, s.err
-		case actRetry:
+		case s.watch:
+			if err := h.watched(h.sys.watch(ctx), ctx.Err() != nil); err != nil {
+				return Exit{}, err
+			}
+		case s.delay > 0:
 			if err := sleepCtx(ctx, s.delay); err != nil {
 				return Exit{}, err
 			}
-		case actWatch:
-			werr := h.sysWatch(ctx)
-			if err := h.watchDone(werr, ctx.Err() != nil); err != nil {
-				return Exit{}, err
-			}
-		case actPark:
+		default:
 			select {
-			case <-s.exited:
-			case <-s.closing:
-			case <-s.watchEnd: // the watcher left (its ctx ended): take over
+			case <-s.changed:
 			case <-ctx.Done():
 			}
 		}
 	}
 }
 
-// waitAction is what Wait does next, decided by waitStep under h.mu.
-type waitAction int
-
-const (
-	actReturn waitAction = iota // return exit and err (or ctx.Err())
-	actRetry                    // sleep delay, then look again
-	actWatch                    // run the OS watcher for every waiter
-	actPark                     // wait on the channels
-)
-
-type waitState struct {
-	act      waitAction
-	exit     Exit
-	err      error
-	ctxEnded bool
-	delay    time.Duration
-	exited   <-chan struct{}
-	closing  <-chan struct{}
-	watchEnd <-chan struct{}
+// step is what Wait does next, decided by next under h.mu: return (final),
+// run the watcher for everyone (watch), look again after delay, or park
+// until changed is closed.
+type step struct {
+	final, ctxEnded bool
+	exit            Exit
+	err             error
+	watch           bool
+	delay           time.Duration
+	changed         <-chan struct{}
 }
 
-// waitStep collects the child if it can and decides Wait's next action. It
-// runs only this package's code under the lock (never the caller's Context).
-func (h *Handle) waitStep(ctxEnded bool) waitState {
+// next collects the child if it can and decides Wait's next step. Only this
+// package's code runs under the lock, never the caller's Context.
+func (h *Handle) next(ctxEnded bool) step {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !ctxEnded {
@@ -178,54 +197,43 @@ func (h *Handle) waitStep(ctxEnded bool) waitState {
 	}
 	switch {
 	case h.reaped:
-		return waitState{act: actReturn, exit: h.exit, err: h.err}
+		return step{final: true, exit: h.exit, err: h.err}
 	case h.closed:
-		return waitState{act: actReturn, err: h.closedErr("wait")}
+		return step{final: true, err: h.closedErr("wait")}
 	case ctxEnded:
-		return waitState{act: actReturn, ctxEnded: true}
-	}
-	if h.exitSeen {
-		// The OS reported an exit but the child is not reapable: the
-		// report came early (kqueue's NOTE_EXIT fires before the child
-		// is a zombie) or was stale. Renew the registration and park;
-		// where the child is still on its way out, look again shortly.
-		if !h.sysRearm() {
+		return step{final: true, ctxEnded: true}
+	case h.reported:
+		// An exit report that no reapable child followed: it came early
+		// (kqueue's NOTE_EXIT fires before the child is a zombie) or was
+		// stale. Renew the watch, then look once more: an exit in between
+		// was reported to nobody.
+		if !h.sys.rearm() {
 			h.retries++
-			return waitState{act: actRetry, delay: retryDelay(h.retries)}
+			return step{delay: retryDelay(h.retries)}
 		}
-		h.exitSeen = false
-		h.exited = make(chan struct{})
-		// Look once more after renewing: an exit in between has been
-		// reported to nobody.
+		h.reported = false
 		if h.collectLocked() {
-			return waitState{act: actReturn, exit: h.exit, err: h.err}
+			return step{final: true, exit: h.exit, err: h.err}
 		}
 	}
-	if h.sysInline() && !h.watching {
-		// This call watches for everyone (Linux: it parks in the poller
-		// on the pidfd); the others wait on h.exited.
+	if h.sys.inline() && !h.watching {
 		h.watching = true
-		return waitState{act: actWatch}
+		return step{watch: true}
 	}
-	if h.watching && h.watchEnd == nil {
-		h.watchEnd = make(chan struct{})
-	}
-	return waitState{act: actPark, exited: h.exited, closing: h.closing, watchEnd: h.watchEnd}
+	return step{changed: h.changed}
 }
 
-// watchDone records the end of a sysWatch call. It returns an error only for
-// a watcher failure that leaves nothing to report otherwise.
-func (h *Handle) watchDone(werr error, ctxEnded bool) error {
+// watched records the end of a watch by one waiter and wakes the others (one
+// of them takes over if the child still runs). It returns an error only for
+// a watcher failure that leaves nothing else to report.
+func (h *Handle) watched(werr error, ctxEnded bool) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.watching = false
-	if h.watchEnd != nil {
-		close(h.watchEnd)
-		h.watchEnd = nil
-	}
+	h.changedLocked()
 	switch {
 	case werr == nil:
-		h.markExitedLocked()
+		h.reported = true
 	case !h.reaped && !h.closed && !ctxEnded:
 		return handleErr("wait", h.pid, "watching the child failed", werr)
 	}
@@ -261,11 +269,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // can be signalled, as kill(2) does.
 //
 // Like Open, Signal cannot know about a reaping done behind the Handle's
-// back by other code (see Open); on Linux without pidfd it then compares the
-// PID's start time with the child's (see docs/handle.md for what remains).
-func (h *Handle) Signal(sig syscall.Signal) error {
+// back by other code (see Open; docs/handle.md says what each OS can tell).
+func (h *Handle) Signal(sig posix.Signal) error {
 	if sig < 0 || int64(sig) > math.MaxInt32 {
-		return handleErr("signal", h.pid, "signal number "+strconv.FormatInt(int64(sig), 10)+" does not fit a C int signal", syscall.EINVAL)
+		return handleErr("signal", h.pid, "signal number "+strconv.FormatInt(int64(sig), 10)+" does not fit a C int signal", posix.EINVAL)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -275,7 +282,7 @@ func (h *Handle) Signal(sig syscall.Signal) error {
 	case h.closed:
 		return h.closedErr("signal")
 	}
-	return h.sysSignal(sig)
+	return h.sys.signal(sig)
 }
 
 // Close releases the Handle's descriptor and registrations. If the child
@@ -292,7 +299,7 @@ func (h *Handle) Close() error {
 		return nil
 	}
 	h.closed = true
-	close(h.closing)
+	h.changedLocked()
 	if !h.reaped {
 		h.releaseLocked()
 	}
@@ -312,7 +319,7 @@ func (h *Handle) collect() bool {
 // collectLocked is collect with h.mu held. A closed Handle collects nothing:
 // its child is no longer its own.
 func (h *Handle) collectLocked() bool {
-	if h.reaped || h.closed {
+	if h.reaped || h.closed || h.sys == nil {
 		return false
 	}
 	e, ok, err := h.reapLocked()
@@ -325,20 +332,20 @@ func (h *Handle) collectLocked() bool {
 		h.exit = e
 	}
 	h.reaped = true
-	h.markExitedLocked()
+	h.changedLocked()
 	return err == nil
 }
 
 // reapLocked reaps the child if it exited and, when it did (or cannot be
 // had any more), releases the OS registrations and ends the ownership in
 // the same step, under ownedMu: no Start or Open can claim the recycled PID
-// in between.
+// in between, and no release can touch a new Handle's registration.
 func (h *Handle) reapLocked() (Exit, bool, error) {
 	ownedMu.Lock()
 	defer ownedMu.Unlock()
-	e, ok, err := h.sysReap()
+	e, ok, err := h.sys.reap()
 	if ok || err != nil {
-		h.sysRelease()
+		h.sys.release()
 		disownLocked(h)
 	}
 	return e, ok, err
@@ -349,23 +356,23 @@ func (h *Handle) reapLocked() (Exit, bool, error) {
 func (h *Handle) releaseLocked() {
 	ownedMu.Lock()
 	defer ownedMu.Unlock()
-	h.sysRelease()
+	h.sys.release()
 	disownLocked(h)
 }
 
-// markExited records that the OS reported the child's exit (or its
+// markExited records that the mechanism reported the child's exit (or its
 // disappearance) and wakes the waiters, which then collect it.
 func (h *Handle) markExited() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.markExitedLocked()
+	h.reported = true
+	h.changedLocked()
 }
 
-func (h *Handle) markExitedLocked() {
-	if !h.exitSeen {
-		h.exitSeen = true
-		close(h.exited)
-	}
+// changedLocked wakes every goroutine parked on h.changed.
+func (h *Handle) changedLocked() {
+	close(h.changed)
+	h.changed = make(chan struct{})
 }
 
 func (h *Handle) closedErr(op string) error {

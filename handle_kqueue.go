@@ -34,8 +34,10 @@ import (
 // EVFILT_READ (FreeBSD sys/kern/kern_event.c kqueue_kqfilter returns EINVAL
 // for any other filter), so os.NewFile would leave it unpollable.
 
-// handleSys is the Handle's current registration, nil when it has none.
-type handleSys struct {
+// kqueueChild is a Handle's hold on the shared kqueue: its current
+// registration, nil when it has none.
+type kqueueChild struct {
+	h   *Handle
 	reg *kqReg
 }
 
@@ -63,43 +65,44 @@ var kqueueShared = sync.OnceValues(func() (*kqueueWatcher, error) {
 	return w, nil
 })
 
-func (h *Handle) sysOpen() error {
+func newChildWatch(h *Handle) (childWatch, error) {
 	// OpenBSD before 7.3 has no waitid to check with: kevent's ESRCH
 	// and the first collect then tell instead.
 	if err := checkChild(h.pid); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return err
+		return nil, err
 	}
 	w, err := kqueueShared()
 	if err != nil {
-		return handleErr("open", h.pid, "cannot watch children", err)
+		return nil, handleErr("open", h.pid, "cannot watch children", err)
 	}
-	switch err := w.add(h); err {
+	c := &kqueueChild{h: h}
+	switch err := w.add(c); err {
 	case nil:
 	case unix.ESRCH:
 		// Exited already: some kernels refuse to watch a zombie (FreeBSD
 		// instead reports it at once). The first collect reaps it.
 		h.markExited()
 	default:
-		return handleErr("open", h.pid, "cannot watch the child", os.NewSyscallError("kevent", err))
+		return nil, handleErr("open", h.pid, "cannot watch the child", os.NewSyscallError("kevent", err))
 	}
-	return nil
+	return c, nil
 }
 
-// add registers h for its child's exit with a new token.
-func (w *kqueueWatcher) add(h *Handle) error {
+// add registers c's child for its exit with a new token.
+func (w *kqueueWatcher) add(c *kqueueChild) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.removeLocked(h)
-	r := &kqReg{tok: w.newTokenLocked(), h: h}
+	w.removeLocked(c)
+	r := &kqReg{tok: w.newTokenLocked(), h: c.h}
 	var ev [1]unix.Kevent_t
-	unix.SetKevent(&ev[0], h.pid, unix.EVFILT_PROC, unix.EV_ADD|unix.EV_ONESHOT)
+	unix.SetKevent(&ev[0], c.h.pid, unix.EVFILT_PROC, unix.EV_ADD|unix.EV_ONESHOT)
 	ev[0].Fflags = unix.NOTE_EXIT
 	setUdata(&ev[0], r)
 	if err := w.change(ev[:]); err != nil {
 		return err
 	}
 	w.regs[r.tok] = r
-	h.sys.reg = r
+	c.reg = r
 	return nil
 }
 
@@ -124,22 +127,22 @@ func (w *kqueueWatcher) change(evs []unix.Kevent_t) error {
 	}
 }
 
-// removeLocked forgets h's registration, if it has one, and deletes its
+// removeLocked forgets c's registration, if it has one, and deletes its
 // kqueue entry; once the one-shot event fired there is none, which is fine.
 // The caller holds ownedMu, so no new Handle can have registered the same
 // PID (see reapLocked): the deletion cannot hit another Handle's entry.
-func (w *kqueueWatcher) removeLocked(h *Handle) {
-	r := h.sys.reg
+func (w *kqueueWatcher) removeLocked(c *kqueueChild) {
+	r := c.reg
 	if r == nil {
 		return
 	}
-	h.sys.reg = nil
+	c.reg = nil
 	if w.regs[r.tok] != r {
 		return // fired already
 	}
 	delete(w.regs, r.tok)
 	var ev [1]unix.Kevent_t
-	unix.SetKevent(&ev[0], h.pid, unix.EVFILT_PROC, unix.EV_DELETE)
+	unix.SetKevent(&ev[0], c.h.pid, unix.EVFILT_PROC, unix.EV_DELETE)
 	_ = w.change(ev[:])
 }
 
@@ -194,29 +197,29 @@ func (w *kqueueWatcher) wakeAll() {
 	}
 }
 
-func (h *Handle) sysInline() bool { return false }
+func (c *kqueueChild) inline() bool { return false }
 
-func (h *Handle) sysWatch(context.Context) error { return nil }
+func (c *kqueueChild) watch(context.Context) error { return nil }
 
-func (h *Handle) sysReap() (Exit, bool, error) { return reapPid(h.pid) }
+func (c *kqueueChild) reap() (Exit, bool, error) { return reapPid(c.h.pid) }
 
-// sysRearm registers the child again after an exit report that was not
+// rearm registers the child again after an exit report that was not
 // followed by a reapable child. It reports false when the kernel says the
 // child is already on its way out (ESRCH): Wait then looks again shortly.
-func (h *Handle) sysRearm() bool {
+func (c *kqueueChild) rearm() bool {
 	w, err := kqueueShared()
 	if err != nil {
 		return false
 	}
-	return w.add(h) == nil
+	return w.add(c) == nil
 }
 
-func (h *Handle) sysSignal(sig syscall.Signal) error { return killPid(h.pid, sig) }
+func (c *kqueueChild) signal(sig syscall.Signal) error { return killPid(c.h.pid, sig) }
 
-func (h *Handle) sysRelease() {
+func (c *kqueueChild) release() {
 	if w, err := kqueueShared(); err == nil {
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		w.removeLocked(h)
+		w.removeLocked(c)
 	}
 }

@@ -99,13 +99,13 @@ func TestHandleMechanism(t *testing.T) {
 	requirePidfd(t)
 	hForce(t, false)
 	h := hStart(t, "exit", "0")
-	if !h.sysInline() || h.sys.file == nil {
+	if _, ok := h.sys.(*pidfdChild); !ok {
 		t.Errorf("on a pidfd kernel the Handle has no pidfd")
 	}
 	hWait(t, h)
 	hForce(t, true)
 	h = hStart(t, "exit", "0")
-	if h.sys.file != nil {
+	if _, ok := h.sys.(*sigchldChild); !ok {
 		t.Errorf("with forceSigchld the Handle still uses a pidfd")
 	}
 	hWait(t, h)

@@ -3,6 +3,8 @@
 package wait
 
 import (
+	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"syscall"
 	"testing"
@@ -88,6 +90,60 @@ func TestRusageFromSyscallFields(t *testing.T) {
 	}
 	if RusageFromSyscall(nil) != (Rusage{}) || RusageFromUnix(nil) != (Rusage{}) {
 		t.Error("nil rusage should convert to the zero Rusage")
+	}
+}
+
+// TestRusageDecodeMatchesSyscall: the wait calls' decoder, internal/abi's
+// with the host's byte order, reads each half of a __wrusage as Go's own
+// syscall.Rusage sees those bytes, for random values that need no clamping
+// (internal/abi's tests and TestSmallRusageSaturates cover the clamps).
+func TestRusageDecodeMatchesSyscall(t *testing.T) {
+	hostTables(t)
+	if int(unsafe.Sizeof(syscall.Rusage{})) != hostRusage.Size {
+		t.Skip("syscall.Rusage is not the host's struct rusage (TestRusageSizes fails)")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 1000 {
+		var w rawWRusage
+		var want WRusage
+		for half, p := range []*Rusage{&want.Self, &want.Children} {
+			ru := (*syscall.Rusage)(unsafe.Add(unsafe.Pointer(&w), half*hostRusage.Size))
+			*p = randomRusage(rng, ru)
+			if got := RusageFromSyscall(ru); got != *p {
+				t.Fatalf("RusageFromSyscall(%+v) = %+v, want %+v", *ru, got, *p)
+			}
+		}
+		if got := w.wrusage(); got != want {
+			t.Fatalf("wrusage() = %+v, syscall.Rusage says %+v", got, want)
+		}
+		if got := w.self().rusage(); got != want.Self {
+			t.Fatalf("rusage() = %+v, syscall.Rusage says %+v", got, want.Self)
+		}
+	}
+}
+
+// randomRusage fills ru, field by field whatever their widths on this
+// system, with random values that convert without clamping, and returns the
+// conversion worked out from those values.
+func randomRusage(rng *rand.Rand, ru *syscall.Rusage) Rusage {
+	v := reflect.ValueOf(ru).Elem()
+	set := func(name string, x int64) int64 { v.FieldByName(name).SetInt(x); return x }
+	timeval := func(name string) time.Duration {
+		tv := v.FieldByName(name)
+		sec, usec := rng.Int64N(1<<31), rng.Int64N(1e6)
+		tv.FieldByName("Sec").SetInt(sec)
+		tv.FieldByName("Usec").SetInt(usec)
+		return time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond
+	}
+	counter := func(name string) int64 { return set(name, int64(int32(rng.Uint32()))) }
+	return Rusage{
+		UserTime: timeval("Utime"), SystemTime: timeval("Stime"),
+		MaxRSS:            set("Maxrss", rng.Int64N(1<<31)) * hostRusage.MaxRSSUnit,
+		IntegralSharedRSS: counter("Ixrss"), IntegralDataRSS: counter("Idrss"), IntegralStackRSS: counter("Isrss"),
+		MinorFaults: counter("Minflt"), MajorFaults: counter("Majflt"), Swaps: counter("Nswap"),
+		BlockInputs: counter("Inblock"), BlockOutputs: counter("Oublock"),
+		MessagesSent: counter("Msgsnd"), MessagesReceived: counter("Msgrcv"), SignalsReceived: counter("Nsignals"),
+		VoluntaryContextSwitches: counter("Nvcsw"), InvoluntaryContextSwitches: counter("Nivcsw"),
 	}
 }
 

@@ -71,9 +71,9 @@ func TestOwnedMapReturnsToBaseline(t *testing.T) {
 func TestOpenRefusesOutOfRange(t *testing.T) {
 	hEachBackend(t, func(t *testing.T) {
 		h, w := hBlock(t)
-		pids := []int{math.MaxInt, math.MinInt, -1, 0}
+		pids := []int{math.MinInt, math.MinInt32, -1, 0}
 		if wide := int64(math.MaxInt); wide > math.MaxInt32 { // 64-bit int
-			for _, v := range []int64{1<<33 - 1, 1 << 32, int64(h.Pid()) + 1<<32, math.MaxInt32 + 1} {
+			for _, v := range []int64{1<<33 - 1, 1 << 32, int64(h.Pid()) + 1<<32, math.MaxInt32 + 1, math.MaxInt} {
 				pids = append(pids, int(v))
 			}
 		}
@@ -105,7 +105,7 @@ func TestSignalRefusesOutOfRange(t *testing.T) {
 		h, w := hBlock(t)
 		sigs := []syscall.Signal{-1, syscall.Signal(math.MinInt32), syscall.Signal(math.MinInt)}
 		if wide := int64(math.MaxInt); wide > math.MaxInt32 { // 64-bit int
-			for _, v := range []int64{1<<32 | int64(syscall.SIGTERM), 1 << 32, 1<<32 | int64(syscall.SIGKILL), math.MaxInt32 + 1} {
+			for _, v := range []int64{1<<32 | int64(syscall.SIGTERM), 1 << 32, 1<<32 | int64(syscall.SIGKILL), math.MaxInt32 + 1, math.MaxInt} {
 				sigs = append(sigs, syscall.Signal(v))
 			}
 		}

@@ -206,11 +206,12 @@ func closeChildStdin(cmd *exec.Cmd) {
 	}
 }
 
-// startBlock starts a blockCmd child with startCmd and returns its pid and the
-// write end of its stdin: close it to let the child exit 0.
-func startBlock(t testing.TB) (int, io.WriteCloser) {
+// startBlock starts a blockCmd child (args as for blockCmd) with startCmd
+// and returns its pid and the write end of its stdin: close it to let the
+// child exit.
+func startBlock(t testing.TB, args ...string) (int, io.WriteCloser) {
 	t.Helper()
-	cmd, w := blockCmd(t)
+	cmd, w := blockCmd(t, args...)
 	return startCmd(t, cmd), w
 }
 
@@ -296,9 +297,8 @@ var helperSink uint64
 // asked for once the write end is closed, and the parent keeps only the
 // write end of the pipe while the child runs and nothing of it afterwards.
 func TestBlockHelper(t *testing.T) {
-	cmd, w := blockCmd(t, "7")
+	pid, w := startBlock(t, "7")
 	pipe := fdTarget(t, int(w.(*os.File).Fd()))
-	pid := startCmd(t, cmd)
 	var info Info
 	if err := Waitid(P_PID, pid, &info, WEXITED|WNOHANG|WNOWAIT); err != nil || info.Pid != 0 {
 		t.Fatalf("blocked child %d reported before its pipe closed: info %+v, err %v", pid, info, err)

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"os"
 	"strconv"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // What Linux's /proc tells about this process's children, for the two
@@ -53,11 +54,15 @@ func openProcDir(pid int) *os.File {
 	return f
 }
 
-// ignoringEINTRErr calls fn until it returns something other than EINTR.
-func ignoringEINTRErr(fn func() error) error {
+// procDirAlive reports whether the process that dir (an open /proc/<pid>)
+// was opened for is still there, a zombie included: once it is reaped, every
+// lookup in dir fails with ENOENT.
+func procDirAlive(dir *os.File) bool {
+	var st unix.Stat_t
 	for {
-		if err := fn(); err != syscall.EINTR {
-			return err
+		err := unix.Fstatat(int(dir.Fd()), "stat", &st, 0)
+		if err != unix.EINTR {
+			return err != unix.ENOENT && err != unix.ESRCH
 		}
 	}
 }

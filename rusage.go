@@ -1,8 +1,6 @@
 package wait
 
 import (
-	"encoding/binary"
-	"math"
 	"runtime"
 	"time"
 	"unsafe"
@@ -83,98 +81,7 @@ func (r *rawWRusage) wrusage() WRusage {
 	}
 }
 
-// decodeRusage converts the host's struct rusage in b. Like rawSiginfo's
-// sigchld it reads native-endian words itself instead of calling
-// hostRusage.Decode, whose binary.ByteOrder interface would make b escape
-// (an allocation per wait call); a test checks that both decode alike.
-//
-// The times and MaxRSS saturate rather than wrap: one too large for an int64
-// of nanoseconds or bytes becomes math.MaxInt64, and a negative one, which
-// no kernel writes, becomes 0 (see timevalDuration and scaleRSS). The other
-// counters are copied as the kernel wrote them.
-func decodeRusage(b []byte) Rusage {
-	l := &hostRusage
-	if len(b) < l.Size {
-		return Rusage{}
-	}
-	long := func(i int) int64 { return nativeInt(b[2*l.TimevalSize+i*l.LongSize:], l.LongSize) }
-	timeval := func(tv []byte) time.Duration {
-		return timevalDuration(nativeInt(tv, l.SecSize), nativeInt(tv[l.UsecOffset:], l.UsecSize))
-	}
-	return Rusage{
-		UserTime:                   timeval(b),
-		SystemTime:                 timeval(b[l.TimevalSize:]),
-		MaxRSS:                     scaleRSS(long(0), l.MaxRSSUnit),
-		IntegralSharedRSS:          long(1),
-		IntegralDataRSS:            long(2),
-		IntegralStackRSS:           long(3),
-		MinorFaults:                long(4),
-		MajorFaults:                long(5),
-		Swaps:                      long(6),
-		BlockInputs:                long(7),
-		BlockOutputs:               long(8),
-		MessagesSent:               long(9),
-		MessagesReceived:           long(10),
-		SignalsReceived:            long(11),
-		VoluntaryContextSwitches:   long(12),
-		InvoluntaryContextSwitches: long(13),
-	}
-}
-
-// timevalDuration converts a struct timeval's tv_sec and tv_usec to the
-// exact time they add up to, clamped to [0, math.MaxInt64] nanoseconds: a
-// time past about 292 years saturates instead of wrapping to a negative
-// Duration, and a negative time (a negative tv_sec, which no kernel writes
-// for CPU time) counts as 0. A tv_usec outside [0, 999999] is added as it is.
-func timevalDuration(sec, usec int64) time.Duration {
-	const (
-		usecPerSec = int64(time.Second / time.Microsecond)
-		maxSec     = math.MaxInt64 / int64(time.Second)
-	)
-	// Move whole seconds from usec into sec, so that usec is in
-	// [0, usecPerSec) and the sign of the time is the sign of sec.
-	q, r := usec/usecPerSec, usec%usecPerSec
-	if r < 0 {
-		q, r = q-1, r+usecPerSec
-	}
-	switch {
-	case q > 0 && sec > math.MaxInt64-q:
-		return math.MaxInt64
-	case q < 0 && sec < math.MinInt64-q:
-		return 0
-	}
-	sec += q
-	switch {
-	case sec < 0:
-		return 0
-	case sec > maxSec:
-		return math.MaxInt64
-	}
-	ns, rem := sec*int64(time.Second), r*int64(time.Microsecond)
-	if ns > math.MaxInt64-rem {
-		return math.MaxInt64
-	}
-	return time.Duration(ns + rem)
-}
-
-// scaleRSS converts ru_maxrss from units of unit bytes to bytes, clamped to
-// [0, math.MaxInt64]: a negative size counts as 0, and a product too large
-// for an int64 saturates instead of wrapping.
-func scaleRSS(v, unit int64) int64 {
-	if v <= 0 || unit <= 0 {
-		return 0
-	}
-	if v > math.MaxInt64/unit {
-		return math.MaxInt64
-	}
-	return v * unit
-}
-
-// nativeInt reads a signed C integer of size 4 or 8 bytes in the host's byte
-// order, sign-extending a 4-byte one.
-func nativeInt(b []byte, size int) int64 {
-	if size == 8 {
-		return int64(binary.NativeEndian.Uint64(b))
-	}
-	return int64(int32(binary.NativeEndian.Uint32(b)))
-}
+// decodeRusage converts the host's struct rusage in b, in the host's byte
+// order, without allocating; internal/abi's Decode says how the times and
+// MaxRSS saturate.
+func decodeRusage(b []byte) Rusage { return Rusage(hostRusage.Decode(b, abi.Native)) }

@@ -1,13 +1,12 @@
 package wait
 
 import (
-	"encoding/binary"
 	"runtime"
 	"strconv"
 	"unsafe"
 
 	"github.com/procwait/wait/internal/abi"
-	"github.com/procwait/wait/internal/syscall"
+	"github.com/procwait/wait/internal/posix"
 )
 
 // Info is the SIGCHLD siginfo_t that waitid(2) and wait6(2) fill, decoded.
@@ -20,7 +19,7 @@ type Info struct {
 	// does not fill si_uid for SIGCHLD (illumos).
 	UID int
 	// Signo is SIGCHLD, or 0 when WNOHANG found nothing.
-	Signo syscall.Signal
+	Signo posix.Signal
 	// Code says what happened: CLD_EXITED, CLD_KILLED, CLD_DUMPED,
 	// CLD_TRAPPED, CLD_STOPPED or CLD_CONTINUED.
 	Code Code
@@ -40,7 +39,7 @@ func (i Info) String() string {
 	case CLD_EXITED:
 		s += " status " + strconv.Itoa(i.Status)
 	default:
-		s += " signal " + syscall.Signal(i.Status).String()
+		s += " signal " + posix.Signal(i.Status).String()
 	}
 	if i.UID >= 0 {
 		s += " uid " + strconv.Itoa(i.UID)
@@ -78,37 +77,14 @@ func (r *rawSiginfo) bytes() []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(r)), unsafe.Sizeof(*r))
 }
 
-// sigchld decodes the fields the kernel filled, at the host layout's offsets.
-// It reads native-endian words itself rather than calling
-// hostSiginfo.Decode: that takes a binary.ByteOrder interface, through which
-// r would escape and cost every wait call an allocation. A test checks that
-// both decode alike.
-func (r *rawSiginfo) sigchld() abi.SigChld {
-	l := &hostSiginfo
-	b := r.bytes()
-	if len(b) < l.Size {
-		return abi.SigChld{}
-	}
-	s := abi.SigChld{
-		Signo:  nativeInt32(b, l.Signo),
-		Errno:  nativeInt32(b, l.Errno),
-		Code:   nativeInt32(b, l.Code),
-		Pid:    nativeInt32(b, l.Pid),
-		Status: nativeInt32(b, l.Status),
-	}
-	if l.UID >= 0 {
-		s.UID = nativeInt32(b, l.UID)
-		s.HasUID = true
-	}
-	return s
-}
-
-func nativeInt32(b []byte, off int) int32 { return int32(binary.NativeEndian.Uint32(b[off:])) }
+// sigchld decodes the fields the kernel filled, at the host layout's offsets
+// and in the host's byte order, without allocating.
+func (r *rawSiginfo) sigchld() abi.SigChld { return hostSiginfo.Decode(r.bytes(), abi.Native) }
 
 func infoFrom(s abi.SigChld) Info {
 	uid := int(uint32(s.UID))
 	if !s.HasUID {
 		uid = -1
 	}
-	return Info{Pid: int(s.Pid), UID: uid, Signo: syscall.Signal(s.Signo), Code: Code(s.Code), Status: int(s.Status)}
+	return Info{Pid: int(s.Pid), UID: uid, Signo: posix.Signal(s.Signo), Code: Code(s.Code), Status: int(s.Status)}
 }

@@ -1,7 +1,6 @@
 package wait
 
 import (
-	"encoding/binary"
 	"errors"
 	"math"
 	"math/big"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/procwait/wait/internal/abi"
 )
 
 // Regression tests for the small defects of issue 10, item 9: Options.String
@@ -160,11 +161,11 @@ func hostRusageBytes(t *testing.T, usec, uusec, ssec, susec, maxrss int64) *rawR
 		t.Skipf("no struct rusage layout for %s/%s", runtime.GOOS, runtime.GOARCH)
 	}
 	b := r.bytes()
-	hostRusage.PutTimeval(b, binary.NativeEndian, 0, usec, uusec)
-	hostRusage.PutTimeval(b, binary.NativeEndian, 1, ssec, susec)
-	hostRusage.PutLong(b, binary.NativeEndian, 0, maxrss)
+	hostRusage.PutTimeval(b, abi.Native, 0, usec, uusec)
+	hostRusage.PutTimeval(b, abi.Native, 1, ssec, susec)
+	hostRusage.PutLong(b, abi.Native, 0, maxrss)
 	for i := 1; i < 14; i++ {
-		hostRusage.PutLong(b, binary.NativeEndian, i, int64(i+1))
+		hostRusage.PutLong(b, abi.Native, i, int64(i+1))
 	}
 	return &r
 }
@@ -274,46 +275,6 @@ func overOrExact(v, unit int64) int64 {
 	return p.Int64()
 }
 
-// TestSmallTimevalDurationExact checks the conversion of every tv_sec and
-// tv_usec combination tried against exact arithmetic, clamped to
-// [0, math.MaxInt64] nanoseconds, including non-normalised tv_usec.
-func TestSmallTimevalDurationExact(t *testing.T) {
-	const ns, us = int64(time.Second), int64(time.Microsecond)
-	edges := []int64{0, 1, -1, 999999, 1000000, -999999, -1000000, math.MaxInt32, math.MinInt32,
-		math.MaxInt64 / ns, math.MaxInt64/ns + 1, math.MaxInt64 / us, math.MaxInt64/us + 1,
-		-(math.MaxInt64 / ns), 1 << 62, -1 << 62, math.MaxInt64, math.MinInt64, math.MinInt64 + 1}
-	rng := rand.New(rand.NewPCG(7, 8))
-	for range 200 {
-		edges = append(edges, int64(rng.Uint64()), rng.Int64N(1e10), -rng.Int64N(1e10))
-	}
-	exact := func(sec, usec int64) int64 {
-		v := new(big.Int).Mul(big.NewInt(sec), big.NewInt(1e9))
-		v.Add(v, new(big.Int).Mul(big.NewInt(usec), big.NewInt(1e3)))
-		switch {
-		case v.Sign() < 0:
-			return 0
-		case !v.IsInt64():
-			return math.MaxInt64
-		}
-		return v.Int64()
-	}
-	for _, sec := range edges {
-		for _, usec := range edges {
-			if got, want := timevalDuration(sec, usec), exact(sec, usec); int64(got) != want {
-				t.Fatalf("timevalDuration(%d, %d) = %d, want %d", sec, usec, got, want)
-			}
-		}
-	}
-	for _, v := range edges {
-		for _, unit := range []int64{1, 1024} {
-			want := overOrExact(v, unit)
-			if got := scaleRSS(v, unit); got != want {
-				t.Fatalf("scaleRSS(%d, %d) = %d, want %d", v, unit, got, want)
-			}
-		}
-	}
-}
-
 // TestSmallRusageDecodeAllocs: decoding stays allocation-free on the hot
 // path, saturation included.
 func TestSmallRusageDecodeAllocs(t *testing.T) {
@@ -392,9 +353,9 @@ func BenchmarkRusageDecode(b *testing.B) {
 	}
 	raw := w.bytes()
 	for _, half := range []int{0, 1} {
-		hostRusage.PutTimeval(raw[half*hostRusage.Size:], binary.NativeEndian, 0, math.MaxInt64, 999999)
-		hostRusage.PutTimeval(raw[half*hostRusage.Size:], binary.NativeEndian, 1, 12, 345678)
-		hostRusage.PutLong(raw[half*hostRusage.Size:], binary.NativeEndian, 0, math.MaxInt64)
+		hostRusage.PutTimeval(raw[half*hostRusage.Size:], abi.Native, 0, math.MaxInt64, 999999)
+		hostRusage.PutTimeval(raw[half*hostRusage.Size:], abi.Native, 1, 12, 345678)
+		hostRusage.PutLong(raw[half*hostRusage.Size:], abi.Native, 0, math.MaxInt64)
 	}
 	b.ReportAllocs()
 	var sink WRusage

@@ -1743,9 +1743,9 @@ func (s *soak) opBadArgs() bool {
 			s.violate("bad-arg", "Open(%d = %d + 1<<32): %v, want EINVAL", bad, p.pid, err)
 		}
 	case 1:
-		bads := []int{0, -1, math.MinInt32, math.MaxInt}
-		if int64(math.MaxInt) > math.MaxInt32 {
-			for _, v := range []int64{1 << 31, -(1 << 32) + 1} {
+		bads := []int{0, -1, math.MinInt32}
+		if int64(math.MaxInt) > math.MaxInt32 { // beyond pid_t only with a 64-bit int
+			for _, v := range []int64{1 << 31, -(1 << 32) + 1, math.MaxInt} {
 				bads = append(bads, int(v))
 			}
 		}
@@ -1765,7 +1765,11 @@ func (s *soak) opBadArgs() bool {
 		if p == nil || !s.awaitReady(p) {
 			return false
 		}
-		for _, bad := range []int64{1<<32 | int64(syscall.SIGTERM), 1<<32 | int64(syscall.SIGHUP), 1<<31 | int64(syscall.SIGINT), -1, 65} {
+		bads := []int64{-1, 65}
+		if int64(math.MaxInt) > math.MaxInt32 { // beyond a C int only with a 64-bit int
+			bads = append(bads, 1<<32|int64(syscall.SIGTERM), 1<<32|int64(syscall.SIGHUP), 1<<31|int64(syscall.SIGINT))
+		}
+		for _, bad := range bads {
 			s.count(func(r *soakReport) { r.Signals++ })
 			if err := p.h.Signal(syscall.Signal(bad)); !errors.Is(err, syscall.EINVAL) {
 				s.violate("bad-arg", "h.Signal(%#x) to %s: %v, want EINVAL", bad, p, err)

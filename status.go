@@ -3,7 +3,7 @@ package wait
 import (
 	"strconv"
 
-	"github.com/procwait/wait/internal/syscall"
+	"github.com/procwait/wait/internal/posix"
 )
 
 // WaitStatus is the status word that wait4(2) and wait6(2) store, decoded by
@@ -16,7 +16,7 @@ type WaitStatus uint32
 
 // noSignal is -1 as a syscall.Signal (all bits set where, as on wasip1,
 // syscall.Signal is unsigned).
-const noSignal = ^syscall.Signal(0)
+const noSignal = ^posix.Signal(0)
 
 // Exited reports whether the child exited normally (WIFEXITED).
 func (s WaitStatus) Exited() bool { return hostStatus(s).Exited() }
@@ -34,11 +34,11 @@ func (s WaitStatus) Signaled() bool { return hostStatus(s).Signaled() }
 
 // Signal returns the signal that killed the child (WTERMSIG), or -1 unless
 // Signaled.
-func (s WaitStatus) Signal() syscall.Signal {
+func (s WaitStatus) Signal() posix.Signal {
 	if !s.Signaled() {
 		return noSignal
 	}
-	return syscall.Signal(hostStatus(s).Signal())
+	return posix.Signal(hostStatus(s).Signal())
 }
 
 // CoreDump reports whether the child was killed by a signal and dumped core
@@ -52,11 +52,11 @@ func (s WaitStatus) Stopped() bool { return hostStatus(s).Stopped() }
 
 // StopSignal returns the signal that stopped the child (WSTOPSIG), or -1
 // unless Stopped.
-func (s WaitStatus) StopSignal() syscall.Signal {
+func (s WaitStatus) StopSignal() posix.Signal {
 	if !s.Stopped() {
 		return noSignal
 	}
-	return syscall.Signal(hostStatus(s).StopSignal())
+	return posix.Signal(hostStatus(s).StopSignal())
 }
 
 // Continued reports whether a stopped child was resumed by SIGCONT
@@ -102,7 +102,7 @@ func WEXITSTATUS(s WaitStatus) int { return s.ExitStatus() }
 func WIFSIGNALED(s WaitStatus) bool { return s.Signaled() }
 
 // WTERMSIG is s.Signal(), for code ported from C.
-func WTERMSIG(s WaitStatus) syscall.Signal { return s.Signal() }
+func WTERMSIG(s WaitStatus) posix.Signal { return s.Signal() }
 
 // WCOREDUMP is s.CoreDump(), for code ported from C.
 func WCOREDUMP(s WaitStatus) bool { return s.CoreDump() }
@@ -111,7 +111,7 @@ func WCOREDUMP(s WaitStatus) bool { return s.CoreDump() }
 func WIFSTOPPED(s WaitStatus) bool { return s.Stopped() }
 
 // WSTOPSIG is s.StopSignal(), for code ported from C.
-func WSTOPSIG(s WaitStatus) syscall.Signal { return s.StopSignal() }
+func WSTOPSIG(s WaitStatus) posix.Signal { return s.StopSignal() }
 
 // WIFCONTINUED is s.Continued(), for code ported from C.
 func WIFCONTINUED(s WaitStatus) bool { return s.Continued() }

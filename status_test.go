@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/procwait/wait/internal/abi"
-	"github.com/procwait/wait/internal/syscall"
+	"github.com/procwait/wait/internal/posix"
 )
 
 // statusValues are the oracle's values (see internal/abi/oracle_test.go):
@@ -90,7 +90,7 @@ func TestMethodsMatchDecodeStatus(t *testing.T) {
 }
 
 // sigtrap is SIGTRAP, 5 on every Unix (the internal syscall stand-in has no SIGTRAP for plan9).
-const sigtrap = syscall.Signal(5)
+const sigtrap = posix.Signal(5)
 
 // Decoded is abi.Decoded, for brevity.
 type Decoded = abi.Decoded
@@ -176,7 +176,7 @@ func TestStatusString(t *testing.T) {
 		{0xff00, "exit status 255"},
 		{0x0009, "signal: killed"},
 		{0x0086, "signal: aborted (core dumped)"},
-		{0x137f, "stop signal: " + syscall.Signal(0x13).String()}, // SIGSTOP, but SIGPWR on MIPS
+		{0x137f, "stop signal: " + posix.Signal(0x13).String()}, // SIGSTOP, but SIGPWR on MIPS
 		{0x057f, "stop signal: trace/breakpoint trap"},
 		{0x4057f, "stop signal: trace/breakpoint trap (trap 4)"},
 		{0x80057f, "stop signal: trace/breakpoint trap (trap 128)"},

@@ -1,15 +1,8 @@
 package wait
 
-import (
-	"syscall"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
-)
-
-// procctl(P_PID, getpid(), cmd, data): on 386 the 64-bit id_t takes two
-// argument slots, low word first (idtype, id-low, id-high, com, data).
-func procctl(cmd int, data unsafe.Pointer) syscall.Errno {
-	_, _, e := unix.Syscall6(unix.SYS_PROCCTL, procctlPPID, uintptr(unix.Getpid()), 0, uintptr(cmd), uintptr(data), 0)
-	return e
+// procctlArgs lays out procctl(idtype, id, cmd, data) on 386, where the
+// 64-bit id_t takes two stack slots, low word first: idtype, id low, id high,
+// cmd, data. The PID is positive, so the high word is 0.
+func procctlArgs(idtype, id, cmd, data uintptr) [6]uintptr {
+	return [6]uintptr{idtype, id, 0, cmd, data}
 }

@@ -1,16 +1,9 @@
 package wait
 
-import (
-	"syscall"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
-)
-
-// procctl(P_PID, getpid(), cmd, data): on arm the 64-bit id_t takes an
-// aligned register pair, so a pad slot follows idtype (idtype, pad, id1, id2,
-// com, data).
-func procctl(cmd int, data unsafe.Pointer) syscall.Errno {
-	_, _, e := unix.Syscall6(unix.SYS_PROCCTL, procctlPPID, 0, uintptr(unix.Getpid()), 0, uintptr(cmd), uintptr(data))
-	return e
+// procctlArgs lays out procctl(idtype, id, cmd, data) on arm, where the
+// 64-bit id_t takes an aligned register pair, so a pad slot follows idtype:
+// idtype, pad, id low, id high, cmd, data. The PID is positive, so the high
+// word is 0.
+func procctlArgs(idtype, id, cmd, data uintptr) [6]uintptr {
+	return [6]uintptr{idtype, 0, id, 0, cmd, data}
 }

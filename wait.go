@@ -3,7 +3,7 @@ package wait
 import (
 	"math"
 
-	"github.com/procwait/wait/internal/syscall"
+	"github.com/procwait/wait/internal/posix"
 )
 
 // Wait4 wraps wait4(2): it waits for a child selected by pid (> 0: that child;
@@ -34,8 +34,8 @@ func Wait4(pid int, status *WaitStatus, options Options, rusage *Rusage) (wpid i
 	if rusage != nil {
 		ru = &raw
 	}
-	var errno syscall.Errno
-	ignoringEINTR(func() syscall.Errno {
+	var errno posix.Errno
+	ignoringEINTR(func() posix.Errno {
 		wpid, errno = sysWait4(pid, status, opts, ru)
 		return errno
 	})
@@ -74,8 +74,8 @@ func Waitid(idtype IDType, id int, info *Info, options Options) error {
 		return err
 	}
 	var si rawSiginfo
-	var errno syscall.Errno
-	ignoringEINTR(func() syscall.Errno {
+	var errno posix.Errno
+	ignoringEINTR(func() posix.Errno {
 		errno = sysWaitid(idtype, id, &si, opts)
 		return errno
 	})
@@ -129,8 +129,8 @@ func Wait6(idtype IDType, id int, status *WaitStatus, options Options, wrusage *
 	if wrusage != nil {
 		wru = &raw
 	}
-	var errno syscall.Errno
-	ignoringEINTR(func() syscall.Errno {
+	var errno posix.Errno
+	ignoringEINTR(func() posix.Errno {
 		wpid, errno = sysWait6(idtype, id, status, opts, wru, &si)
 		return errno
 	})
@@ -150,8 +150,8 @@ func Wait6(idtype IDType, id int, status *WaitStatus, options Options, wrusage *
 // blocking wait is interrupted whenever a signal arrives (Go's runtime
 // installs handlers with SA_RESTART, but wait calls interrupted while the
 // signal is delivered to this thread may still report EINTR).
-func ignoringEINTR(fn func() syscall.Errno) {
-	for fn() == syscall.EINTR {
+func ignoringEINTR(fn func() posix.Errno) {
+	for fn() == posix.EINTR {
 	}
 }
 
@@ -167,7 +167,7 @@ func checkOptions(call string, options Options, accepted uint32) (uint32, error)
 		return 0, err
 	}
 	if unknown := opts &^ knownOptionBits; unknown != 0 {
-		return 0, unsupported(call, syscall.EINVAL, "option bits %#x are not defined", unknown)
+		return 0, unsupported(call, posix.EINVAL, "option bits %#x are not defined", unknown)
 	}
 	if bad := opts &^ accepted; bad != 0 {
 		if call == "wait4" && bad&hostWait4Implied == bad {
@@ -183,7 +183,7 @@ func checkOptions(call string, options Options, accepted uint32) (uint32, error)
 // fit the OS's id_t.
 func checkID(call string, idtype IDType, id int) (int, error) {
 	if !knownIDType(idtype) {
-		return 0, unsupported(call, syscall.EINVAL, "idtype %d is not defined", int(idtype))
+		return 0, unsupported(call, posix.EINVAL, "idtype %d is not defined", int(idtype))
 	}
 	if idtype == P_ALL {
 		return 0, nil

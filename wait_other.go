@@ -4,7 +4,7 @@ package wait
 
 import (
 	"github.com/procwait/wait/internal/abi"
-	"github.com/procwait/wait/internal/syscall"
+	"github.com/procwait/wait/internal/posix"
 )
 
 // On systems without the wait family every call fails with an error wrapping
@@ -21,10 +21,10 @@ func hostOptions(call string, _ uint32) (uint32, error) {
 	return 0, notAvailable(hostOS, call)
 }
 
-func sysWait4(int, *WaitStatus, uint32, *rawRusage) (int, syscall.Errno) { return 0, syscall.ENOSYS }
+func sysWait4(int, *WaitStatus, uint32, *rawRusage) (int, posix.Errno) { return 0, posix.ENOSYS }
 
-func sysWaitid(IDType, int, *rawSiginfo, uint32) syscall.Errno { return syscall.ENOSYS }
+func sysWaitid(IDType, int, *rawSiginfo, uint32) posix.Errno { return posix.ENOSYS }
 
-func sysWait6(IDType, int, *WaitStatus, uint32, *rawWRusage, *rawSiginfo) (int, syscall.Errno) {
-	return 0, syscall.ENOSYS
+func sysWait6(IDType, int, *WaitStatus, uint32, *rawWRusage, *rawSiginfo) (int, posix.Errno) {
+	return 0, posix.ENOSYS
 }

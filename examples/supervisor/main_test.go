@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/procwait/wait"
 	"github.com/procwait/wait/internal/testenv"
 )
@@ -53,7 +55,7 @@ func TestSupervisor(t *testing.T) {
 	}
 
 	fifo := filepath.Join(t.TempDir(), "never-written")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatalf("mkfifo: %v", err)
 	}
 	cmd := exec.Command(bin, "-backoff", "10ms", "-grace", "10s",

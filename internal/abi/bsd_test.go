@@ -1,7 +1,6 @@
 package abi
 
 import (
-	"encoding/binary"
 	"go/ast"
 	"go/constant"
 	"go/importer"
@@ -383,7 +382,6 @@ func TestBSDLayoutsCoverGoTargets(t *testing.T) {
 // The exit value uses all 32 bits, as FreeBSD's si_status keeps them.
 func TestBSDSiginfoDecode(t *testing.T) {
 	want := SigChld{Signo: 20, Errno: 0, Code: 1, Pid: 0x12345, UID: 1001, Status: -0x7ffffe01, HasUID: true}
-	orders := []binary.ByteOrder{binary.LittleEndian, binary.BigEndian}
 	for _, name := range bsdNames {
 		o := bsdTable(t, name)
 		if len(o.Siginfo) != len(bsdSiginfoFacts[name]) {
@@ -398,31 +396,31 @@ func TestBSDSiginfoDecode(t *testing.T) {
 			if l != fact {
 				t.Errorf("%s/%s siginfo layout %+v, want %+v", name, arch, l, fact)
 			}
-			for _, bo := range orders {
+			for _, order := range byteOrders {
 				b := make([]byte, fact.Size)
 				for i := range b {
 					b[i] = 0xa5
 				}
-				put := func(off int, v int32) { bo.PutUint32(b[off:], uint32(v)) }
+				put := func(off int, v int32) { order.ByteOrder().PutUint32(b[off:], uint32(v)) }
 				put(fact.Signo, want.Signo)
 				put(fact.Errno, want.Errno)
 				put(fact.Code, want.Code)
 				put(fact.Pid, want.Pid)
 				put(fact.UID, want.UID)
 				put(fact.Status, want.Status)
-				if got := l.Decode(b, bo); got != want {
-					t.Errorf("%s/%s %v: decoded %+v, want %+v", name, arch, bo, got, want)
+				if got := l.Decode(b, order); got != want {
+					t.Errorf("%s/%s %v: decoded %+v, want %+v", name, arch, order, got, want)
 				}
 
 				enc := make([]byte, l.Size)
 				for i := range enc {
 					enc[i] = 0x5a
 				}
-				l.Encode(enc, bo, want)
-				if got := l.Decode(enc, bo); got != want {
-					t.Errorf("%s/%s %v: Encode then Decode gave %+v, want %+v", name, arch, bo, got, want)
+				l.Encode(enc, order, want)
+				if got := l.Decode(enc, order); got != want {
+					t.Errorf("%s/%s %v: Encode then Decode gave %+v, want %+v", name, arch, order, got, want)
 				}
-				if got := l.Decode(enc[:l.Size-1], bo); got != (SigChld{}) {
+				if got := l.Decode(enc[:l.Size-1], order); got != (SigChld{}) {
 					t.Errorf("%s/%s: a short buffer decoded to %+v, want zero", name, arch, got)
 				}
 			}
@@ -456,7 +454,6 @@ var bsdRusageFacts = map[string]map[string]RusageLayout{
 // values: durations from timevals, MaxRSS from KiB to bytes, each counter in
 // its own slot.
 func TestBSDRusageDecode(t *testing.T) {
-	orders := []binary.ByteOrder{binary.LittleEndian, binary.BigEndian}
 	for _, name := range bsdNames {
 		o := bsdTable(t, name)
 		if len(o.Rusage) != len(bsdRusageFacts[name]) {
@@ -475,7 +472,7 @@ func TestBSDRusageDecode(t *testing.T) {
 				t.Errorf("%s/%s: size %d is not two timevals of %d and 14 longs of %d", name, arch, l.Size, l.TimevalSize, l.LongSize)
 				continue
 			}
-			for _, bo := range orders {
+			for _, order := range byteOrders {
 				// Two rusages back to back, as wait6's __wrusage holds
 				// them: the second must decode from offset Size.
 				b := make([]byte, 2*l.Size)
@@ -491,15 +488,15 @@ func TestBSDRusageDecode(t *testing.T) {
 							copy(ru[tv+l.UsecOffset+l.UsecSize:tv+l.TimevalSize], []byte{0xff, 0xff, 0xff, 0xff})
 						}
 					}
-					l.PutTimeval(ru, bo, 0, int64(3+k), 250000)
-					l.PutTimeval(ru, bo, 1, 1, int64(5+k))
-					l.PutLong(ru, bo, 0, int64(2048*(k+1)))
+					l.PutTimeval(ru, order, 0, int64(3+k), 250000)
+					l.PutTimeval(ru, order, 1, 1, int64(5+k))
+					l.PutLong(ru, order, 0, int64(2048*(k+1)))
 					for i := 1; i < 14; i++ {
-						l.PutLong(ru, bo, i, int64(100*k+i))
+						l.PutLong(ru, order, i, int64(100*k+i))
 					}
 				}
 				for k := 0; k < 2; k++ {
-					got := l.Decode(b[k*l.Size:], bo)
+					got := l.Decode(b[k*l.Size:], order)
 					want := Rusage{
 						UserTime:   time.Duration(3+k)*time.Second + 250*time.Millisecond,
 						SystemTime: time.Second + time.Duration(5+k)*time.Microsecond,
@@ -513,7 +510,7 @@ func TestBSDRusageDecode(t *testing.T) {
 						*p = int64(100*k + i + 1)
 					}
 					if got != want {
-						t.Errorf("%s/%s %v rusage %d:\n got  %+v\n want %+v", name, arch, bo, k, got, want)
+						t.Errorf("%s/%s %v rusage %d:\n got  %+v\n want %+v", name, arch, order, k, got, want)
 					}
 				}
 			}

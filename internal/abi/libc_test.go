@@ -1,7 +1,6 @@
 package abi
 
 import (
-	"encoding/binary"
 	"os"
 	"path/filepath"
 	"testing"
@@ -163,7 +162,7 @@ var siginfoWant = []struct {
 	{"illumos", "amd64", 256, 0, 4, 8, 16, -1, 32},
 }
 
-var byteOrders = []binary.ByteOrder{binary.LittleEndian, binary.BigEndian}
+var byteOrders = []Order{LittleEndian, BigEndian}
 
 // TestLibcSiginfo writes a SIGCHLD siginfo_t byte by byte at the header's
 // offsets (in both byte orders, over garbage) and checks Decode reads it
@@ -172,8 +171,8 @@ func TestLibcSiginfo(t *testing.T) {
 	seen := map[string]bool{}
 	for _, w := range siginfoWant {
 		seen[w.goos+"/"+w.arch] = true
-		for _, bo := range byteOrders {
-			t.Run(w.goos+"/"+w.arch+"/"+bo.String(), func(t *testing.T) {
+		for _, o := range byteOrders {
+			t.Run(w.goos+"/"+w.arch+"/"+o.String(), func(t *testing.T) {
 				l, ok := libcOS(t, w.goos).Siginfo[w.arch]
 				if !ok {
 					t.Fatal("no siginfo layout")
@@ -187,7 +186,7 @@ func TestLibcSiginfo(t *testing.T) {
 				}
 				put := func(off int, v uint32) {
 					if off >= 0 {
-						bo.PutUint32(b[off:], v)
+						o.ByteOrder().PutUint32(b[off:], v)
 					}
 				}
 				put(w.signo, 20)
@@ -200,15 +199,15 @@ func TestLibcSiginfo(t *testing.T) {
 				if w.uid >= 0 {
 					want.UID, want.HasUID = -2, true
 				}
-				if got := l.Decode(b, bo); got != want {
+				if got := l.Decode(b, o); got != want {
 					t.Errorf("Decode = %+v, want %+v", got, want)
 				}
-				if got := l.Decode(b[:w.size-1], bo); got != (SigChld{}) {
+				if got := l.Decode(b[:w.size-1], o); got != (SigChld{}) {
 					t.Errorf("Decode of a short buffer = %+v, want zero", got)
 				}
 				c := make([]byte, w.size)
-				l.Encode(c, bo, want)
-				if got := l.Decode(c, bo); got != want {
+				l.Encode(c, o, want)
+				if got := l.Decode(c, o); got != want {
 					t.Errorf("Decode(Encode(x)) = %+v, want %+v", got, want)
 				}
 			})
@@ -247,8 +246,8 @@ func TestLibcRusage(t *testing.T) {
 	seen := map[string]bool{}
 	for _, c := range cases {
 		seen[c.goos+"/"+c.arch] = true
-		for _, bo := range byteOrders {
-			t.Run(c.goos+"/"+c.arch+"/"+bo.String(), func(t *testing.T) {
+		for _, o := range byteOrders {
+			t.Run(c.goos+"/"+c.arch+"/"+o.String(), func(t *testing.T) {
 				l, ok := libcOS(t, c.goos).Rusage[c.arch]
 				if !ok {
 					t.Fatal("no rusage layout")
@@ -257,6 +256,7 @@ func TestLibcRusage(t *testing.T) {
 					t.Errorf("Size = %d, want %d (2 timevals of %d + 14 longs of %d)", l.Size, c.size, l.TimevalSize, l.LongSize)
 				}
 				b := make([]byte, c.size)
+				bo := o.ByteOrder()
 				putN := func(off, size int, v int64) {
 					if size == 8 {
 						bo.PutUint64(b[off:], uint64(v))
@@ -271,7 +271,7 @@ func TestLibcRusage(t *testing.T) {
 				for i := 0; i < 14; i++ {
 					putN(2*c.tvSize+i*c.longSize, c.longSize, int64(100+i))
 				}
-				got := l.Decode(b, bo)
+				got := l.Decode(b, o)
 				want := Rusage{
 					UserTime: 3*time.Second + 250*time.Millisecond, SystemTime: time.Second + 5*time.Microsecond,
 					MaxRSS:            100 * c.maxRSSUnit,
@@ -285,12 +285,12 @@ func TestLibcRusage(t *testing.T) {
 				}
 				// PutTimeval and PutLong write what Decode reads.
 				c2 := make([]byte, c.size)
-				l.PutTimeval(c2, bo, 0, 3, 250000)
-				l.PutTimeval(c2, bo, 1, 1, 5)
+				l.PutTimeval(c2, o, 0, 3, 250000)
+				l.PutTimeval(c2, o, 1, 1, 5)
 				for i := 0; i < 14; i++ {
-					l.PutLong(c2, bo, i, int64(100+i))
+					l.PutLong(c2, o, i, int64(100+i))
 				}
-				if got := l.Decode(c2, bo); got != want {
+				if got := l.Decode(c2, o); got != want {
 					t.Errorf("Decode after PutTimeval/PutLong:\n got  %+v\n want %+v", got, want)
 				}
 			})

@@ -1,6 +1,9 @@
 package abi
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // SiginfoLayout gives the byte offsets of the SIGCHLD fields of one
 // architecture's siginfo_t. An offset of -1 marks a field the OS does not fill
@@ -18,35 +21,40 @@ type SigChld struct {
 }
 
 // Decode reads the SIGCHLD fields from b, which holds a whole siginfo_t in
-// byte order bo. It does not allocate. b shorter than l.Size yields a zero
-// SigChld.
-func (l *SiginfoLayout) Decode(b []byte, bo binary.ByteOrder) SigChld {
+// byte order o. It does not allocate, and the root package's wait calls use
+// it with Native as it is. b shorter than l.Size yields a zero SigChld.
+func (l *SiginfoLayout) Decode(b []byte, o Order) SigChld {
 	if len(b) < l.Size {
 		return SigChld{}
 	}
-	s := SigChld{
-		Signo:  int32(bo.Uint32(b[l.Signo:])),
-		Errno:  int32(bo.Uint32(b[l.Errno:])),
-		Code:   int32(bo.Uint32(b[l.Code:])),
-		Pid:    int32(bo.Uint32(b[l.Pid:])),
-		Status: int32(bo.Uint32(b[l.Status:])),
-	}
+	word := func(off int) int32 { return int32(binary.NativeEndian.Uint32(b[off:])) }
+	s := SigChld{Signo: word(l.Signo), Errno: word(l.Errno), Code: word(l.Code), Pid: word(l.Pid), Status: word(l.Status)}
 	if l.UID >= 0 {
-		s.UID = int32(bo.Uint32(b[l.UID:]))
+		s.UID = word(l.UID)
 		s.HasUID = true
+	}
+	if o != Native {
+		s = s.reversed()
 	}
 	return s
 }
 
-// Encode writes s into b (at least l.Size bytes) in byte order bo; tests use it
+// reversed returns s with the bytes of each field reversed: read in one
+// byte order, it is then in the other.
+func (s SigChld) reversed() SigChld {
+	r := func(v int32) int32 { return int32(bits.ReverseBytes32(uint32(v))) }
+	return SigChld{Signo: r(s.Signo), Errno: r(s.Errno), Code: r(s.Code), Pid: r(s.Pid), UID: r(s.UID), Status: r(s.Status), HasUID: s.HasUID}
+}
+
+// Encode writes s into b (at least l.Size bytes) in byte order o; tests use it
 // to build the bytes a kernel would write.
-func (l *SiginfoLayout) Encode(b []byte, bo binary.ByteOrder, s SigChld) {
-	bo.PutUint32(b[l.Signo:], uint32(s.Signo))
-	bo.PutUint32(b[l.Errno:], uint32(s.Errno))
-	bo.PutUint32(b[l.Code:], uint32(s.Code))
-	bo.PutUint32(b[l.Pid:], uint32(s.Pid))
-	bo.PutUint32(b[l.Status:], uint32(s.Status))
-	if l.UID >= 0 {
-		bo.PutUint32(b[l.UID:], uint32(s.UID))
+func (l *SiginfoLayout) Encode(b []byte, o Order, s SigChld) {
+	for _, f := range [...]struct {
+		off int
+		v   int32
+	}{{l.Signo, s.Signo}, {l.Errno, s.Errno}, {l.Code, s.Code}, {l.Pid, s.Pid}, {l.UID, s.UID}, {l.Status, s.Status}} {
+		if f.off >= 0 {
+			o.putInt(b[f.off:], 4, int64(f.v))
+		}
 	}
 }

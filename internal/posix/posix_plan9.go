@@ -1,4 +1,4 @@
-package syscall
+package posix
 
 import (
 	"errors"

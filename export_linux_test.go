@@ -1,0 +1,12 @@
+package wait
+
+import "sync/atomic"
+
+// forceSigchld makes Open use the SIGCHLD dispatcher even where pidfd works,
+// so that the tests cover that path too. It replaces the production choice
+// (pidfdUsable) once, at init, before any goroutine reads it.
+var forceSigchld atomic.Bool
+
+func init() {
+	pidfdUsable = func() bool { return !forceSigchld.Load() && pidfdWorks() }
+}

@@ -1,0 +1,147 @@
+//go:build linux
+
+package wait
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// pidfdChild watches a child through a pidfd registered with the runtime's
+// poller: one waiter parks in RawConn.Read until a WNOWAIT peek on the pidfd
+// shows an exit, and waitid(P_PIDFD) then collects it. The pidfd names the
+// child itself, so nothing done through it can reach a process that reused
+// the PID.
+type pidfdChild struct {
+	pid  int
+	file *os.File
+	rc   syscall.RawConn
+	fd   int // file's descriptor; -1 once released
+}
+
+// openPidfd opens the child's pidfd: pidfd_open(pid, 0) then O_NONBLOCK,
+// because PIDFD_NONBLOCK (5.10) is not translated by qemu-user on MIPS,
+// where it differs from x86's value.
+func openPidfd(h *Handle) (childWatch, error) {
+	fd, err := unix.PidfdOpen(h.pid, 0)
+	if err != nil {
+		if err == unix.ESRCH {
+			return nil, handleErr("open", h.pid, "no such process", syscall.ECHILD)
+		}
+		return nil, handleErr("open", h.pid, "pidfd_open failed", os.NewSyscallError("pidfd_open", err))
+	}
+	var si rawSiginfo
+	if e := waitidNoEINTR(fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
+		unix.Close(fd)
+		if e == syscall.ECHILD {
+			return nil, handleErr("open", h.pid, "not a child of this process (or reaped already)", syscallError("waitid", e))
+		}
+		return nil, handleErr("open", h.pid, "waitid(P_PIDFD) failed", syscallError("waitid", e))
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, handleErr("open", h.pid, "fcntl failed", os.NewSyscallError("fcntl", err))
+	}
+	f := os.NewFile(uintptr(fd), "pidfd:"+strconv.Itoa(h.pid))
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, handleErr("open", h.pid, "pidfd not pollable", err)
+	}
+	return &pidfdChild{pid: h.pid, file: f, rc: rc, fd: fd}, nil
+}
+
+func (c *pidfdChild) inline() bool { return true }
+
+// watch parks in the poller until a peek on the pidfd shows an exit (or an
+// error, such as ECHILD after a reap by other code, that reap will report);
+// it returns ctx.Err() when ctx ends first. A tracee's stop or trap, which
+// waitid reports to its tracer even under WEXITED alone, is not an exit: the
+// watcher parks again, and the pidfd turns readable only at the exit. Only
+// when ctx can end is a callback (context.AfterFunc) armed to interrupt the
+// wait with a past read deadline.
+func (c *pidfdChild) watch(ctx context.Context) error {
+	var stop func() bool
+	var fired chan struct{}
+	if ctx.Done() != nil {
+		fired = make(chan struct{})
+		stop = context.AfterFunc(ctx, func() {
+			_ = c.file.SetReadDeadline(time.Unix(1, 0))
+			close(fired)
+		})
+	}
+	err := c.rc.Read(func(fd uintptr) bool {
+		var si rawSiginfo
+		e := waitidNoEINTR(int(fd), &si, uint32(WEXITED|WNOHANG|WNOWAIT))
+		s := si.sigchld()
+		return e != 0 || s.Pid != 0 && isExit(Code(s.Code))
+	})
+	if stop != nil && !stop() {
+		<-fired
+		_ = c.file.SetReadDeadline(time.Time{})
+	}
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+func waitidNoEINTR(pidfd int, si *rawSiginfo, options uint32) syscall.Errno {
+	for {
+		if e := sysWaitid(P_PIDFD, pidfd, si, options); e != syscall.EINTR {
+			return e
+		}
+	}
+}
+
+// reap peeks first (WNOWAIT): Linux reports a tracee's ptrace stops to its
+// tracer under WEXITED alone, and a wait without WNOWAIT would consume them.
+// A zombie stays a zombie, so the reap that follows a peek that saw an exit
+// reaps that exit.
+func (c *pidfdChild) reap() (Exit, bool, error) {
+	if c.fd < 0 {
+		return Exit{}, false, nil
+	}
+	var si rawSiginfo
+	if e := waitidNoEINTR(c.fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
+		return Exit{}, false, syscallError("waitid", e)
+	}
+	if s := si.sigchld(); s.Pid == 0 || !isExit(Code(s.Code)) {
+		return Exit{}, false, nil
+	}
+	var ws WaitStatus
+	var wru WRusage
+	wpid, err := Wait6(P_PIDFD, c.fd, &ws, WEXITED|WNOHANG, &wru, nil)
+	if err != nil || wpid == 0 {
+		return Exit{}, false, err
+	}
+	return Exit{Pid: c.pid, Status: ws, Rusage: wru.Self}, true, nil
+}
+
+// rearm needs nothing: the next watch parks on the same pidfd.
+func (c *pidfdChild) rearm() bool { return true }
+
+func (c *pidfdChild) signal(sig syscall.Signal) error {
+	err := unix.PidfdSendSignal(c.fd, sig, nil, 0)
+	switch {
+	case err == unix.ESRCH:
+		return handleErr("signal", c.pid, "the child is gone", os.ErrProcessDone)
+	case err != nil:
+		return os.NewSyscallError("pidfd_send_signal", err)
+	}
+	return nil
+}
+
+// release closes the pidfd; a parked watcher wakes with an error and finds
+// the Handle reaped or closed.
+func (c *pidfdChild) release() {
+	if c.fd >= 0 {
+		c.fd = -1
+		_ = c.file.Close()
+	}
+}

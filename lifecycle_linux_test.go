@@ -27,19 +27,17 @@ import (
 const nsHelperEnv = "WAIT_LIFECYCLE_HELPER"
 
 func init() {
-	mode, ok := os.LookupEnv(nsHelperEnv)
-	if !ok {
-		return
-	}
-	rep, err := runLifecycleScenario(mode)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "lifecycle helper %s: %v\n", mode, err)
-		os.Exit(1)
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(rep); err != nil {
-		os.Exit(1)
-	}
-	os.Exit(0)
+	runHelperIf(nsHelperEnv, func(mode string, _ helperArgs) int {
+		rep, err := runLifecycleScenario(mode)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "lifecycle helper %s: %v\n", mode, err)
+			return 1
+		}
+		if err := json.NewEncoder(os.Stdout).Encode(rep); err != nil {
+			return 1
+		}
+		return 0
+	})
 }
 
 // lifecycleReport is what every scenario reports: the facts it checked, by
@@ -104,15 +102,7 @@ func nextPid(pid int) error {
 // scenarioCmd is helperCmd for a scenario: the test binary in a helper mode.
 func scenarioCmd(mode string, args ...string) *exec.Cmd {
 	exe, _ := os.Executable()
-	cmd := exec.Command(exe, args...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, nsHelperEnv+"=") { // no scenario in the child
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, helperEnv+"="+mode)
-	cmd.Stderr = os.Stderr
-	return cmd
+	return selfCmd(exe, helperEnv, mode, args...) // no scenario in the child
 }
 
 // scenarioBlock is blockCmd for a scenario: the child reads stdin until the
@@ -503,7 +493,7 @@ func runLifecycle(t *testing.T, mode string, pidns bool) *lifecycleReport {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), nsHelperEnv+"="+mode)
+	cmd.Env = childEnv(os.Environ(), nsHelperEnv, mode)
 	if pidns {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
 	}
@@ -527,18 +517,25 @@ func runLifecycle(t *testing.T, mode string, pidns bool) *lifecycleReport {
 	return &rep
 }
 
-// TestReuseAfterWait (defect: a reaped Handle kept its PID until Close):
-// Start on the recycled PID works, the old Handle neither signals nor
-// reports the new child, and an unowned child on the PID reaches Reap.
-func TestReuseAfterWait(t *testing.T) {
+// eachBackendScenario runs the lifecycle scenario name (see runLifecycle)
+// once for each backend, pidfd and sigchld, as subtests named after them.
+func eachBackendScenario(t *testing.T, name string, pidns bool) {
+	t.Helper()
 	for _, b := range []string{"pidfd", "sigchld"} {
 		t.Run(b, func(t *testing.T) {
 			if b == "pidfd" {
 				requirePidfd(t)
 			}
-			runLifecycle(t, "reuse/"+b, true)
+			runLifecycle(t, name+"/"+b, pidns)
 		})
 	}
+}
+
+// TestReuseAfterWait (defect: a reaped Handle kept its PID until Close):
+// Start on the recycled PID works, the old Handle neither signals nor
+// reports the new child, and an unowned child on the PID reaches Reap.
+func TestReuseAfterWait(t *testing.T) {
+	eachBackendScenario(t, "reuse", true)
 }
 
 // TestForeignReapThenReuse (defect: on the SIGCHLD path a Handle whose child
@@ -550,14 +547,7 @@ func TestForeignReapThenReuse(t *testing.T) {
 // TestReapLeavesTraps (defect: Handle and Reap consumed ptrace stops, and a
 // trap at the head of the kernel's list stalled Reap).
 func TestReapLeavesTraps(t *testing.T) {
-	for _, b := range []string{"pidfd", "sigchld"} {
-		t.Run(b, func(t *testing.T) {
-			if b == "pidfd" {
-				requirePidfd(t)
-			}
-			runLifecycle(t, "trace/"+b, false)
-		})
-	}
+	eachBackendScenario(t, "trace", false)
 }
 
 // TestReapPanicHoldsNoLock (defect: a recovered panic wedged Start and

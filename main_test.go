@@ -44,14 +44,64 @@ import (
 const helperEnv = "WAIT_TEST_HELPER"
 
 func TestMain(m *testing.M) {
-	if mode, ok := os.LookupEnv(helperEnv); ok {
-		os.Exit(runHelper(mode, os.Args[1:]))
-	}
+	runHelperIf(helperEnv, runHelper)
 	os.Exit(m.Run())
 }
 
+// runHelperIf is the dispatch of a re-executed copy of the test binary: if
+// the environment variable env is set, it exits with run(its value,
+// os.Args[1:]); otherwise it returns. Each helper family (helperEnv,
+// reapHelperEnv, ...) calls it with its own variable, from an init or
+// TestMain.
+func runHelperIf(env string, run func(mode string, args helperArgs) int) {
+	if mode, ok := os.LookupEnv(env); ok {
+		os.Exit(run(mode, os.Args[1:]))
+	}
+}
+
+// helperArgs are the command-line arguments of a helper mode.
+type helperArgs []string
+
+// num returns argument i as an int, or 0 when it is missing or not a
+// number.
+func (a helperArgs) num(i int) int {
+	if i >= len(a) {
+		return 0
+	}
+	n, _ := strconv.Atoi(a[i])
+	return n
+}
+
+// childEnv is base without any helper selector of this package's tests
+// (WAIT_*_HELPER: a child that inherited one would run that helper instead
+// of the mode meant for it), plus env=mode when mode is not "".
+func childEnv(base []string, env, mode string) []string {
+	var out []string
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "WAIT_") && strings.HasSuffix(k, "_HELPER") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	if mode != "" {
+		out = append(out, env+"="+mode)
+	}
+	return out
+}
+
+// selfCmd returns a command that runs the test binary exe as a child with
+// the helper variable env set to mode (and no other helper variable), its
+// output going to this process's stderr.
+func selfCmd(exe, env, mode string, args ...string) *exec.Cmd {
+	cmd := exec.Command(exe, args...)
+	cmd.Env = childEnv(os.Environ(), env, mode)
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
 // runHelper runs one child behaviour and returns the exit code.
-func runHelper(mode string, args []string) int {
+func runHelper(mode string, args helperArgs) int {
 	arg := func(i int) string {
 		if i < len(args) {
 			return args[i]
@@ -158,10 +208,7 @@ func helperCmd(t testing.TB, mode string, args ...string) *exec.Cmd {
 	if err != nil {
 		t.Fatalf("finding the test binary to re-execute: %v", err)
 	}
-	cmd := exec.Command(exe, args...)
-	cmd.Env = append(os.Environ(), helperEnv+"="+mode)
-	cmd.Stderr = os.Stderr
-	return cmd
+	return selfCmd(exe, helperEnv, mode, args...)
 }
 
 // blockCmd returns helperCmd(t, "block", args...) with its stdin connected

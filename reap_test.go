@@ -31,22 +31,10 @@ import (
 // stderr). The test process itself never calls Reap on a live context.
 const reapHelperEnv = "WAIT_REAP_HELPER"
 
-func init() {
-	mode, ok := os.LookupEnv(reapHelperEnv)
-	if !ok {
-		return
-	}
-	os.Exit(runReapHelper(mode, os.Args[1:]))
-}
+func init() { runHelperIf(reapHelperEnv, runReapHelper) }
 
-func runReapHelper(mode string, args []string) int {
-	num := func(i int) int {
-		if i >= len(args) {
-			return 0
-		}
-		n, _ := strconv.Atoi(args[i])
-		return n
-	}
+func runReapHelper(mode string, args helperArgs) int {
+	num := args.num
 	var rep any
 	var err error
 	switch mode {
@@ -84,7 +72,7 @@ func runReapScenario(t *testing.T, bound time.Duration, rep any, mode string, ar
 	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Env = append(os.Environ(), reapHelperEnv+"="+mode)
+	cmd.Env = childEnv(os.Environ(), reapHelperEnv, mode)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

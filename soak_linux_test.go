@@ -67,13 +67,7 @@ const (
 	soakStallBound = 40 * time.Second // no progress this long: a library call is stuck
 )
 
-func init() {
-	mode, ok := os.LookupEnv(soakHelperEnv)
-	if !ok {
-		return
-	}
-	os.Exit(soakHelper(mode, os.Args[1:]))
-}
+func init() { runHelperIf(soakHelperEnv, soakHelper) }
 
 // soakHelper runs one mode of a re-executed copy of the test binary:
 //
@@ -83,14 +77,8 @@ func init() {
 //	                               read stdin to EOF; print "counts SIG=N ..."; exit N
 //	middle N M                     start a counter M child on this stdin, print its
 //	                               PID and exit N at once, orphaning it
-func soakHelper(mode string, args []string) int {
-	num := func(i int) int {
-		if i >= len(args) {
-			return 0
-		}
-		n, _ := strconv.Atoi(args[i])
-		return n
-	}
+func soakHelper(mode string, args helperArgs) int {
+	num := args.num
 	switch mode {
 	case "scenario":
 		return soakScenario(args)
@@ -150,7 +138,7 @@ func soakMiddle(code, gcode int) int {
 		return 126
 	}
 	cmd := exec.Command(exe, strconv.Itoa(gcode))
-	cmd.Env = soakEnv(os.Environ(), "counter")
+	cmd.Env = childEnv(os.Environ(), soakHelperEnv, "counter")
 	cmd.Stdin = os.Stdin // the harness holds the write end
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -159,24 +147,6 @@ func soakMiddle(code, gcode int) int {
 	}
 	fmt.Println(cmd.Process.Pid)
 	return code
-}
-
-// soakEnv is base without any helper selector of this package's tests
-// (WAIT_*_HELPER: a child that inherited one would run that helper instead),
-// plus the soak helper mode when mode is not "".
-func soakEnv(base []string, mode string) []string {
-	var env []string
-	for _, kv := range base {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "WAIT_") && strings.HasSuffix(k, "_HELPER") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	if mode != "" {
-		env = append(env, soakHelperEnv+"="+mode)
-	}
-	return env
 }
 
 // soakReport is what the scenario prints.
@@ -399,7 +369,7 @@ func soakScenario(args []string) int {
 		abandoned: map[int]int{},
 		rep:       soakReport{Seed: seed, Ops: ops, Kinds: map[string]int{}, ByKind: map[string]int{}},
 	}
-	s.env = soakEnv(os.Environ(), "")
+	s.env = childEnv(os.Environ(), "", "")
 	if len(args) > 3 && args[3] != "" {
 		s.kinds = map[string]bool{}
 		for _, k := range strings.Split(args[3], ",") {
@@ -568,7 +538,7 @@ func soakFDs() int {
 
 func (s *soak) cmd(mode string, args ...string) *exec.Cmd {
 	c := exec.Command(s.exe, args...)
-	c.Env = append(slices.Clone(s.env), soakHelperEnv+"="+mode)
+	c.Env = childEnv(s.env, soakHelperEnv, mode)
 	c.Stderr = os.Stderr
 	return c
 }
@@ -598,6 +568,33 @@ func (s *soak) counterCmd(p *soakProc) (*exec.Cmd, []*os.File) {
 	cmd.Stdin, cmd.Stdout = inR, outW
 	p.counter, p.stdin, p.stdout = true, inW, outR
 	return cmd, []*os.File{inR, outW}
+}
+
+// addProc returns a new process of kind (see newProc), or nil when the pool
+// is full (see full).
+func (s *soak) addProc(kind string) *soakProc {
+	if s.full() {
+		return nil
+	}
+	return s.newProc(kind)
+}
+
+// spawnCounter makes p a counter (see counterCmd) and spawns it (see spawn),
+// on a freed PID with probability prob (see target).
+func (s *soak) spawnCounter(p *soakProc, own bool, prob float64) bool {
+	cmd, files := s.counterCmd(p)
+	return s.spawn(p, cmd, own, s.target(prob), files)
+}
+
+// exitCmd is the command of a child that exits at once with p's code.
+func (s *soak) exitCmd(p *soakProc) *exec.Cmd {
+	return s.cmd("exit", strconv.Itoa(p.code))
+}
+
+// spawnExit spawns an exitCmd child for p, on a freed PID with probability
+// prob.
+func (s *soak) spawnExit(p *soakProc, own bool, prob float64) bool {
+	return s.spawn(p, s.exitCmd(p), own, s.target(prob), nil)
 }
 
 // full reports whether the pool of running processes is full. Processes
@@ -1137,12 +1134,11 @@ func soakOpByName(name string) *soakOp {
 
 // opStart: Start a counter child, often on a just-freed PID.
 func (s *soak) opStart() bool {
-	if s.full() {
+	p := s.addProc("start")
+	if p == nil {
 		return false
 	}
-	p := s.newProc("start")
-	cmd, files := s.counterCmd(p)
-	s.spawn(p, cmd, true, s.target(0.7), files)
+	s.spawnCounter(p, true, 0.7)
 	return true
 }
 
@@ -1150,11 +1146,11 @@ func (s *soak) opStart() bool {
 // without a cancelled context first, with and without Close afterwards) or
 // leave it to a later wait, so that Reap collects it for its Handle.
 func (s *soak) opStartExit() bool {
-	if s.full() {
+	p := s.addProc("start-exit")
+	if p == nil {
 		return false
 	}
-	p := s.newProc("start-exit")
-	if !s.spawn(p, s.cmd("exit", strconv.Itoa(p.code)), true, s.target(0.7), nil) {
+	if !s.spawnExit(p, true, 0.7) {
 		return true
 	}
 	p.released = true
@@ -1171,17 +1167,16 @@ func (s *soak) opStartExit() bool {
 
 // opExec: a plain os/exec child nobody waits for: its exit belongs to fn.
 func (s *soak) opExec() bool {
-	if s.full() {
+	p := s.addProc("exec")
+	if p == nil {
 		return false
 	}
-	p := s.newProc("exec")
 	if s.rng.IntN(2) == 0 {
-		cmd, files := s.counterCmd(p)
-		s.spawn(p, cmd, false, s.target(0.6), files)
+		s.spawnCounter(p, false, 0.6)
 		return true
 	}
 	p.kind = "exec-exit"
-	if s.spawn(p, s.cmd("exit", strconv.Itoa(p.code)), false, s.target(0.6), nil) {
+	if s.spawnExit(p, false, 0.6) {
 		p.released = true
 	}
 	return true
@@ -1191,18 +1186,17 @@ func (s *soak) opExec() bool {
 // adopted; one that exits at once may have been reaped by Reap first: then
 // Open fails with ECHILD and its exit must reach fn.
 func (s *soak) opOpen() bool {
-	if s.full() {
+	p := s.addProc("open")
+	if p == nil {
 		return false
 	}
-	p := s.newProc("open")
 	running := s.rng.IntN(2) == 0
 	var ok bool
 	if running {
-		cmd, files := s.counterCmd(p)
-		ok = s.spawn(p, cmd, false, s.target(0.6), files)
+		ok = s.spawnCounter(p, false, 0.6)
 	} else {
 		p.kind = "open-exit"
-		ok = s.spawn(p, s.cmd("exit", strconv.Itoa(p.code)), false, s.target(0.6), nil)
+		ok = s.spawnExit(p, false, 0.6)
 		p.released = true
 	}
 	if !ok {
@@ -1467,11 +1461,11 @@ func (s *soak) opCont() bool {
 // with SIGTRAP at its exec, a trap for us, the tracer, to see. It is
 // handled now or left stopped for a while, where Reap meets it.
 func (s *soak) opTraced() bool {
-	if s.full() {
+	p := s.addProc("traced")
+	if p == nil {
 		return false
 	}
-	p := s.newProc("traced")
-	cmd := s.cmd("exit", strconv.Itoa(p.code))
+	cmd := s.exitCmd(p)
 	// Fewer signal-delivery stops: no preemption signals.
 	cmd.Env = append(cmd.Env, "GODEBUG=asyncpreemptoff=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Ptrace: true}
@@ -2179,7 +2173,7 @@ func TestLifecycleSoak(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), bound+30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, strconv.Itoa(ops), strconv.FormatUint(seed, 10), bound.String(), kinds)
-	cmd.Env = soakEnv(os.Environ(), "scenario")
+	cmd.Env = childEnv(os.Environ(), soakHelperEnv, "scenario")
 	// A session of its own: no terminal's signals (SIGWINCH, SIGINT) reach
 	// its children, whose every signal counts.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS, Setsid: true}

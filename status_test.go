@@ -3,13 +3,13 @@ package wait
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/procwait/wait/internal/abi"
 	"github.com/procwait/wait/internal/posix"
+	"github.com/procwait/wait/internal/testenv"
 )
 
 // statusValues are the oracle's values (see internal/abi/oracle_test.go):
@@ -113,26 +113,15 @@ func TestDecodeDoesNotAllocate(t *testing.T) {
 	_, _ = n, b
 }
 
-// goTool returns the go command from PATH or, failing that, $GOROOT/bin,
-// and skips the test, naming where it looked, if neither has one.
+// goTool returns the go command (see testenv.GoTool) and skips the test,
+// naming where it looked, if there is none.
 func goTool(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("go")
-	if err == nil {
-		return path
+	path, err := testenv.GoTool()
+	if err != nil {
+		t.Skipf("no go tool to report the inliner's decisions: %v", err)
 	}
-	tried := []string{"PATH (" + err.Error() + ")"}
-	if root := os.Getenv("GOROOT"); root != "" {
-		candidate := filepath.Join(root, "bin", "go")
-		if _, serr := os.Stat(candidate); serr == nil {
-			return candidate
-		}
-		tried = append(tried, candidate)
-	} else {
-		tried = append(tried, "$GOROOT/bin (GOROOT is not set)")
-	}
-	t.Skipf("no go tool to report the inliner's decisions: looked in %s", strings.Join(tried, " and "))
-	return ""
+	return path
 }
 
 // TestDecodeInlinable asks the compiler (go build -gcflags=-m, for this

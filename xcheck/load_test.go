@@ -19,6 +19,7 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/procwait/wait/internal/abi"
+	"github.com/procwait/wait/internal/testenv"
 )
 
 // The packages type-checked for every target.
@@ -193,10 +194,49 @@ var wantTypes = []string{"Rusage", "Timeval", "Siginfo", "Kevent_t", "siginfo", 
 
 var trapFunc = regexp.MustCompile(`^(Raw)?Syscall(6|9)?$`)
 
+// eachVarInit calls fn for every package-level variable of p's syntax that
+// has an initial value, with its name and that value.
+func eachVarInit(p *packages.Package, fn func(n *ast.Ident, init ast.Expr)) {
+	for _, file := range p.Syntax {
+		for _, d := range file.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.VAR {
+				continue
+			}
+			for _, spec := range g.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, n := range vs.Names {
+					if i < len(vs.Values) {
+						fn(n, vs.Values[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// goCommand is exec.Command for the go tool (see testenv.GoTool).
+func goCommand(args ...string) (*exec.Cmd, error) {
+	gotool, err := testenv.GoTool()
+	if err != nil {
+		return nil, err
+	}
+	return exec.Command(gotool, args...), nil
+}
+
+// goOutput runs the go tool with args and returns its standard output.
+func goOutput(args ...string) ([]byte, error) {
+	cmd, err := goCommand(args...)
+	if err != nil {
+		return nil, err
+	}
+	return cmd.Output()
+}
+
 // repoRoot is the library module's directory, found through the replace
 // directive of this module's go.mod.
 var repoRoot = sync.OnceValues(func() (string, error) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", libPath).Output()
+	out, err := goOutput("list", "-m", "-f", "{{.Dir}}", libPath)
 	if err != nil {
 		return "", fmt.Errorf("go list -m %s: %v", libPath, err)
 	}
@@ -204,7 +244,7 @@ var repoRoot = sync.OnceValues(func() (string, error) {
 })
 
 var goroot = sync.OnceValue(func() string {
-	out, err := exec.Command("go", "env", "GOROOT").Output()
+	out, err := goOutput("env", "GOROOT")
 	if err != nil {
 		return "" // file names are then cited in full
 	}
@@ -241,7 +281,7 @@ func posString(fset *token.FileSet, p token.Pos) string {
 // for that dist list lacks. XCHECK_TARGETS narrows the list.
 func targets(t *testing.T) []target {
 	t.Helper()
-	out, err := exec.Command("go", "tool", "dist", "list").Output()
+	out, err := goOutput("tool", "dist", "list")
 	if err != nil {
 		t.Fatalf("go tool dist list: %v", err)
 	}
@@ -524,39 +564,28 @@ func readLibrary(p *packages.Package, sizes types.Sizes, read func(string) ([]by
 	// The generated name tables: package-level composite literals of
 	// {"NAME", value} pairs named hostFlags, hostIDTypes and hostCodes.
 	tableKind := map[string]string{"hostFlags": "Flags", "hostIDTypes": "IDTypes", "hostCodes": "Codes"}
-	for _, file := range p.Syntax {
-		for _, d := range file.Decls {
-			g, ok := d.(*ast.GenDecl)
-			if !ok || g.Tok != token.VAR {
+	eachVarInit(p, func(n *ast.Ident, init ast.Expr) {
+		kind, ok := tableKind[n.Name]
+		if !ok {
+			return
+		}
+		lit, ok := init.(*ast.CompositeLit)
+		if !ok {
+			return
+		}
+		for _, e := range lit.Elts {
+			el, ok := e.(*ast.CompositeLit)
+			if !ok || len(el.Elts) < 2 {
 				continue
 			}
-			for _, spec := range g.Specs {
-				vs := spec.(*ast.ValueSpec)
-				for i, n := range vs.Names {
-					kind, ok := tableKind[n.Name]
-					if !ok || i >= len(vs.Values) {
-						continue
-					}
-					lit, ok := vs.Values[i].(*ast.CompositeLit)
-					if !ok {
-						continue
-					}
-					for _, e := range lit.Elts {
-						el, ok := e.(*ast.CompositeLit)
-						if !ok || len(el.Elts) < 2 {
-							continue
-						}
-						nameTV, valTV := p.TypesInfo.Types[el.Elts[0]], p.TypesInfo.Types[el.Elts[1]]
-						if nameTV.Value == nil || nameTV.Value.Kind() != constant.String || valTV.Value == nil {
-							continue
-						}
-						v, _ := intVal(valTV.Value)
-						l.tables[kind] = append(l.tables[kind], namedVal{constant.StringVal(nameTV.Value), v, posString(p.Fset, el.Pos())})
-					}
-				}
+			nameTV, valTV := p.TypesInfo.Types[el.Elts[0]], p.TypesInfo.Types[el.Elts[1]]
+			if nameTV.Value == nil || nameTV.Value.Kind() != constant.String || valTV.Value == nil {
+				continue
 			}
+			v, _ := intVal(valTV.Value)
+			l.tables[kind] = append(l.tables[kind], namedVal{constant.StringVal(nameTV.Value), v, posString(p.Fset, el.Pos())})
 		}
-	}
+	})
 	// The wait-related constants of x/sys and syscall the package uses.
 	for id, obj := range p.TypesInfo.Uses {
 		c, ok := obj.(*types.Const)

@@ -8,7 +8,6 @@ import (
 	"go/token"
 	"go/types"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -204,22 +203,11 @@ func abiEdits(t *testing.T, p *packages.Package) []edit {
 	t.Helper()
 	ev := &evaluator{info: p.TypesInfo, fset: p.Fset, inits: map[*types.Var]ast.Expr{}}
 	var linux *ast.CompositeLit
-	for _, file := range p.Syntax {
-		for _, d := range file.Decls {
-			g, ok := d.(*ast.GenDecl)
-			if !ok || g.Tok != token.VAR {
-				continue
-			}
-			for _, spec := range g.Specs {
-				vs := spec.(*ast.ValueSpec)
-				for i, n := range vs.Names {
-					if v, ok := p.TypesInfo.Defs[n].(*types.Var); ok && i < len(vs.Values) {
-						ev.inits[v] = vs.Values[i]
-					}
-				}
-			}
+	eachVarInit(p, func(n *ast.Ident, init ast.Expr) {
+		if v, ok := p.TypesInfo.Defs[n].(*types.Var); ok {
+			ev.inits[v] = init
 		}
-	}
+	})
 	for _, init := range ev.inits {
 		if lit, ok := ev.element(init, 0).(*ast.CompositeLit); ok && fieldString(p, lit, "Name") == "linux" {
 			linux = lit
@@ -315,7 +303,10 @@ func TestMutateABISource(t *testing.T) {
 	if err := os.WriteFile(ovFile, js, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "test", "-count=1", "-overlay="+ovFile, "-run=^TestXCheck$", ".")
+	cmd, err := goCommand("test", "-count=1", "-overlay="+ovFile, "-run=^TestXCheck$", ".")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd.Env = append(os.Environ(), "XCHECK_TARGETS=linux/mips")
 	out, err := cmd.CombinedOutput()
 	if err == nil {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/procwait/wait/internal/testenv"
 )
 
 // The FreeBSD, NetBSD and DragonFly tables, checked on any host against the
@@ -574,18 +576,13 @@ func goroot(t *testing.T) string {
 }
 
 // goOutput runs the go tool with args and returns its standard output. It
-// skips the test, naming where it looked, only if there is no go tool (on
-// PATH or in $GOROOT/bin); a go tool that fails fails the test.
+// skips the test, naming where it looked, only if there is no go tool (see
+// testenv.GoTool); a go tool that fails fails the test.
 func goOutput(t *testing.T, args ...string) []byte {
 	t.Helper()
-	gotool, err := exec.LookPath("go")
+	gotool, err := testenv.GoTool()
 	if err != nil {
-		root := os.Getenv("GOROOT")
-		candidate := filepath.Join(root, "bin", "go")
-		if _, serr := os.Stat(candidate); root == "" || serr != nil {
-			t.Skipf("no go tool: not on PATH (%v), and GOROOT=%q has no bin/go", err, root)
-		}
-		gotool = candidate
+		t.Skip(err)
 	}
 	cmd := exec.Command(gotool, args...)
 	var stderr strings.Builder

@@ -1,4 +1,4 @@
-//go:build !linux && !freebsd && !dragonfly
+//go:build aix || darwin || hurd || netbsd || openbsd || solaris || !unix
 
 package wait
 

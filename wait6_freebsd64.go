@@ -1,4 +1,4 @@
-//go:build freebsd && !386 && !arm
+//go:build freebsd && (amd64 || arm64 || riscv64)
 
 package wait
 

@@ -1,4 +1,4 @@
-//go:build !linux && !freebsd && !netbsd && !openbsd && !dragonfly && !darwin && !solaris
+//go:build aix || hurd || !unix
 
 package wait
 

@@ -27,4 +27,4 @@ var Unsupported = &OS{
 }
 
 // unsupportedBuild is the build constraint of the unsupported table's file.
-const unsupportedBuild = "!linux && !freebsd && !netbsd && !openbsd && !dragonfly && !darwin && !solaris"
+const unsupportedBuild = "aix || hurd || !unix"

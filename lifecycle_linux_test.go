@@ -142,23 +142,9 @@ func killAndReap(pid int) {
 	_, _ = Wait4(pid, nil, 0, nil)
 }
 
-// reapLog is Reap's fn for the scenarios: what reached it, by PID.
-type reapLog struct {
-	mu    sync.Mutex
-	exits map[int][]WaitStatus
-}
-
-func (l *reapLog) add(e Exit) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.exits == nil {
-		l.exits = map[int][]WaitStatus{}
-	}
-	l.exits[e.Pid] = append(l.exits[e.Pid], e.Status)
-}
-
-// await polls until pid reached fn or ctx ends, and returns its statuses.
-func (l *reapLog) await(ctx context.Context, pid int) []WaitStatus {
+// await polls until pid reached l (Reap's fn) or ctx ends, and returns
+// its statuses.
+func (l *exitLog) await(ctx context.Context, pid int) []WaitStatus {
 	for ctx.Err() == nil {
 		l.mu.Lock()
 		s := l.exits[pid]
@@ -171,15 +157,9 @@ func (l *reapLog) await(ctx context.Context, pid int) []WaitStatus {
 	return nil
 }
 
-func (l *reapLog) has(pid int) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.exits[pid]) > 0
-}
-
 // startReap runs Reap into log until the returned stop is called (once or
 // more); stop returns Reap's result.
-func startReap(ctx context.Context, log *reapLog) (stop func() error) {
+func startReap(ctx context.Context, log *exitLog) (stop func() error) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- Reap(ctx, log.add) }()
@@ -193,8 +173,8 @@ func startReap(ctx context.Context, log *reapLog) (stop func() error) {
 // and never closed; its PID then goes to a new Start (which must work) and
 // then to an unowned child (whose exit must reach fn, not the old Handle).
 func reuseScenario(ctx context.Context, rep *lifecycleReport) error {
-	var log reapLog
-	stop := startReap(ctx, &log)
+	log := newExitLog()
+	stop := startReap(ctx, log)
 	defer stop()
 
 	hA, err := Start(scenarioCmd("exit", "3"))
@@ -339,8 +319,8 @@ func foreignReapScenario(ctx context.Context, rep *lifecycleReport) error {
 func traceReapScenario(ctx context.Context, rep *lifecycleReport) error {
 	runtime.LockOSThread() // ptrace requests come from the tracer thread
 	defer runtime.UnlockOSThread()
-	var log reapLog
-	stop := startReap(ctx, &log)
+	log := newExitLog()
+	stop := startReap(ctx, log)
 	defer stop()
 
 	traced := func(code string) *exec.Cmd {
@@ -455,8 +435,8 @@ func reapPanicScenario(ctx context.Context, rep *lifecycleReport) error {
 		if e, err := h.Wait(ctx); err != nil || e.Status.ExitStatus() != 2 {
 			rep.violate("Wait after a panic in fn = %v, %v", e.Status, err)
 		}
-		var log reapLog
-		stop := startReap(ctx, &log)
+		log := newExitLog()
+		stop := startReap(ctx, log)
 		defer stop()
 		d := scenarioCmd("exit", "3")
 		if err := d.Start(); err != nil {

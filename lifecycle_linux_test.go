@@ -353,6 +353,20 @@ func traceReapScenario(ctx context.Context, rep *lifecycleReport) error {
 			return fmt.Errorf("traced child %d never reached its exec trap", pid)
 		}
 	}
+	// The owned child's Wait parks while its child sits in the trap: it
+	// never sleeps in a retry loop (no polling).
+	if err := awaitGoroutines(ctx.Done(), 1, parkedStates, "wait.(*Handle).Wait("); err != nil {
+		rep.violate("Wait on a stopped tracee is not parked: %v", err)
+	}
+	for range 20 {
+		for _, g := range goroutineDump() {
+			if strings.Contains(g, "wait.(*Handle).Wait(") && strings.Contains(g, "wait.sleepCtx(") {
+				rep.violate("Wait on a stopped tracee polls: %s", g)
+				break
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	// An exit behind the two traps.
 	x := scenarioCmd("exit", "4")
 	if err := x.Start(); err != nil {

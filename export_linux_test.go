@@ -10,3 +10,13 @@ var forceSigchld atomic.Bool
 func init() {
 	pidfdUsable = func() bool { return !forceSigchld.Load() && pidfdWorks() }
 }
+
+// handlePidfd returns the descriptor of h's pidfd, or -1 if h has none.
+func handlePidfd(h *Handle) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c, ok := h.sys.(*pidfdChild); ok {
+		return c.fd
+	}
+	return -1
+}

@@ -2,6 +2,7 @@ package wait
 
 import (
 	"context"
+	"errors"
 	"math"
 	"os"
 	"strconv"
@@ -67,6 +68,10 @@ type Handle struct {
 	watching bool          // a Wait call runs sys.watch for all waiters
 	retries  int           // reports renewed while the child was on its way out
 	changed  chan struct{} // closed and replaced at every change of state
+	done     chan struct{} // Done's channel, made by its first call
+
+	cmd   *command // the command of a Handle made by Start; fixed after Start
+	adopt int      // a pidfd from clone for newChildWatch to take over, or -1
 }
 
 // childWatch is one OS mechanism's hold on one child. Its methods but watch
@@ -90,7 +95,7 @@ type childWatch interface {
 }
 
 func newHandle(pid int) *Handle {
-	return &Handle{pid: pid, changed: make(chan struct{})}
+	return &Handle{pid: pid, changed: make(chan struct{}), adopt: -1}
 }
 
 // Open returns a Handle for pid, which must be an unreaped child of this
@@ -115,7 +120,13 @@ func open(pid int, fresh bool) (*Handle, error) {
 	if pid <= 0 || pid > math.MaxInt32 {
 		return nil, handleErr("open", pid, "not a process ID (pid_t is a positive 32-bit number)", posix.EINVAL)
 	}
-	h := newHandle(pid)
+	return register(newHandle(pid), fresh)
+}
+
+// register claims h's child and gives h its mechanism. Start sets h's cmd
+// and adopt first.
+func register(h *Handle, fresh bool) (*Handle, error) {
+	pid := h.pid
 	if !claim(h, fresh) {
 		return nil, handleErr("open", pid, "the child already has an open Handle", posix.EBUSY)
 	}
@@ -146,6 +157,15 @@ func (h *Handle) Pid() int { return h.pid }
 // wrapping os.ErrClosed; a child that other code reaped first makes Wait fail
 // with an error wrapping ECHILD. Like os/exec's CommandContext, Wait panics
 // on a nil ctx, before it takes any lock.
+//
+// For a Handle made by Start, Wait also does what cmd.Wait does: it waits
+// for the copying of the command's Stdin, Stdout and Stderr (bounded by
+// cmd.WaitDelay), closes the pipes and sets cmd.ProcessState. It then
+// returns the Exit together with any error cmd.Wait would have returned
+// beside a successful exit, wrapped: the error of a copy, exec.ErrWaitDelay,
+// the command's Context error once its Cancel ran. A non-zero exit is not an
+// error: the Exit says how the child ended. If ctx ends while the I/O is
+// still being copied, Wait returns ctx.Err() and a later Wait finishes.
 func (h *Handle) Wait(ctx context.Context) (Exit, error) {
 	if ctx == nil {
 		panic("wait: Handle.Wait with a nil Context")
@@ -156,6 +176,14 @@ func (h *Handle) Wait(ctx context.Context) (Exit, error) {
 		switch {
 		case s.final && s.ctxEnded:
 			return Exit{}, ctxErr
+		case s.final && h.cmd != nil && s.err == nil:
+			// A Handle made by Start: the command finishes as cmd.Wait
+			// finishes it (I/O copied, Cancel's outcome known).
+			err := h.cmd.finish(ctx, h.pid, s.exit)
+			if errors.Is(err, errWaitCtx) {
+				return Exit{}, ctx.Err()
+			}
+			return s.exit, err
 		case s.final:
 			return s.exit, s.err
 		case s.watch:
@@ -173,6 +201,31 @@ func (h *Handle) Wait(ctx context.Context) (Exit, error) {
 			}
 		}
 	}
+}
+
+// Done returns a channel that is closed once the child has exited and its
+// Exit is collected: a Wait then returns at once. For a Handle made by
+// Start, Done waits for what Wait waits for (the command's I/O copied, its
+// pipes closed), so read pipes made with cmd.StdoutPipe before relying on
+// Done, as before calling cmd.Wait. Done is also closed when Close ends the
+// Handle before the exit (Wait then fails wrapping os.ErrClosed).
+//
+// The first call starts one goroutine that waits as Wait does, parked
+// without a thread of its own; it ends when the channel is closed.
+func (h *Handle) Done() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done == nil {
+		h.done = make(chan struct{})
+		go h.watchDone(h.done)
+	}
+	return h.done
+}
+
+// watchDone is Done's goroutine.
+func (h *Handle) watchDone(done chan<- struct{}) {
+	_, _ = h.Wait(context.Background())
+	close(done)
 }
 
 // step is what Wait does next, decided by next under h.mu: return (final),
@@ -193,7 +246,7 @@ func (h *Handle) next(ctxEnded bool) step {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !ctxEnded {
-		h.collectLocked()
+		h.collectLocked(true)
 	}
 	switch {
 	case h.reaped:
@@ -212,7 +265,7 @@ func (h *Handle) next(ctxEnded bool) step {
 			return step{delay: retryDelay(h.retries)}
 		}
 		h.reported = false
-		if h.collectLocked() {
+		if h.collectLocked(true) {
 			return step{final: true, exit: h.exit, err: h.err}
 		}
 	}
@@ -288,10 +341,14 @@ func (h *Handle) Signal(sig posix.Signal) error {
 // Close releases the Handle's descriptor and registrations. If the child
 // has not been reaped, Close also gives up ownership of it: a running Reap may
 // then reap it. Close neither kills nor reaps the child; a child still
-// running after Close must be reaped by other means. Wait and Signal after
-// Close fail with an error wrapping os.ErrClosed, except that a Wait whose
-// child was already reaped keeps returning its Exit. Close after such a Wait
-// is optional. Close is idempotent and always returns nil.
+// running after Close must be reaped by other means (for a command made with
+// Start, cmd.Wait, which also ends os/exec's work for it). Wait and Signal
+// after Close fail with an error wrapping os.ErrClosed, except that Wait
+// returns the Exit when the child was already reaped before Close, by an
+// earlier Wait, by Done's goroutine or by Reap on the Handle's behalf (and,
+// for a Start command, finishes the command as it would have). Close after
+// a Wait that returned the Exit is optional. Close is idempotent and always
+// returns nil.
 func (h *Handle) Close() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -313,16 +370,18 @@ func (h *Handle) Close() error {
 func (h *Handle) collect() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.collectLocked()
+	return h.collectLocked(false)
 }
 
-// collectLocked is collect with h.mu held. A closed Handle collects nothing:
-// its child is no longer its own.
-func (h *Handle) collectLocked() bool {
+// collectLocked is collect with h.mu held; byWait says Wait collects (not
+// Reap on the Handle's behalf), so a Start command may be finished as
+// cmd.Wait finishes it. A closed Handle collects nothing: its child is no
+// longer its own.
+func (h *Handle) collectLocked(byWait bool) bool {
 	if h.reaped || h.closed || h.sys == nil {
 		return false
 	}
-	e, ok, err := h.reapLocked()
+	e, ok, err := h.reapLocked(byWait)
 	switch {
 	case err != nil:
 		h.err = handleErr("wait", h.pid, "the child was reaped by other code, not through its Handle", err)
@@ -340,10 +399,17 @@ func (h *Handle) collectLocked() bool {
 // had any more), releases the OS registrations and ends the ownership in
 // the same step, under ownedMu: no Start or Open can claim the recycled PID
 // in between, and no release can touch a new Handle's registration.
-func (h *Handle) reapLocked() (Exit, bool, error) {
+func (h *Handle) reapLocked(byWait bool) (Exit, bool, error) {
 	ownedMu.Lock()
 	defer ownedMu.Unlock()
-	e, ok, err := h.sys.reap()
+	var e Exit
+	var ok bool
+	var err error
+	if h.cmd != nil {
+		e, ok, err = h.cmd.reap(h.sys, h.pid, byWait)
+	} else {
+		e, ok, err = h.sys.reap()
+	}
 	if ok || err != nil {
 		h.sys.release()
 		disownLocked(h)

@@ -35,6 +35,13 @@ func openPidfd(h *Handle) (childWatch, error) {
 		}
 		return nil, handleErr("open", h.pid, "pidfd_open failed", os.NewSyscallError("pidfd_open", err))
 	}
+	return adoptPidfd(h, fd)
+}
+
+// adoptPidfd makes fd, the child's pidfd (from pidfd_open or from clone),
+// the Handle's: it checks that the child is ours and unreaped, makes fd
+// non-blocking and registers it with the poller. It closes fd on error.
+func adoptPidfd(h *Handle, fd int) (childWatch, error) {
 	var si rawSiginfo
 	if e := waitidNoEINTR(fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
 		unix.Close(fd)
@@ -104,23 +111,39 @@ func waitidNoEINTR(pidfd int, si *rawSiginfo, options uint32) syscall.Errno {
 // A zombie stays a zombie, so the reap that follows a peek that saw an exit
 // reaps that exit.
 func (c *pidfdChild) reap() (Exit, bool, error) {
-	if c.fd < 0 {
+	if exited, err := c.peek(); err != nil || !exited {
+		return Exit{}, false, err
+	}
+	var si rawSiginfo
+	var ru rawRusage
+	var e syscall.Errno
+	for {
+		if e = waitid(P_PIDFD, c.fd, &si, uint32(WEXITED|WNOHANG), &ru); e != syscall.EINTR {
+			break
+		}
+	}
+	s := si.sigchld()
+	if e != 0 {
+		return Exit{}, false, syscallError("waitid", e)
+	} else if s.Pid == 0 {
 		return Exit{}, false, nil
+	}
+	return Exit{Pid: c.pid, Status: statusFromSiginfo(Code(s.Code), s.Status), Rusage: ru.rusage()}, true, nil
+}
+
+// peek reports whether the child has exited, with a WNOWAIT waitid on the
+// pidfd: nothing is reaped and no stop or trap consumed. Start's commands
+// use it to reap through os/exec instead (see command.reap).
+func (c *pidfdChild) peek() (bool, error) {
+	if c.fd < 0 {
+		return false, nil
 	}
 	var si rawSiginfo
 	if e := waitidNoEINTR(c.fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
-		return Exit{}, false, syscallError("waitid", e)
+		return false, syscallError("waitid", e)
 	}
-	if s := si.sigchld(); s.Pid == 0 || !isExit(Code(s.Code)) {
-		return Exit{}, false, nil
-	}
-	var ws WaitStatus
-	var wru WRusage
-	wpid, err := Wait6(P_PIDFD, c.fd, &ws, WEXITED|WNOHANG, &wru, nil)
-	if err != nil || wpid == 0 {
-		return Exit{}, false, err
-	}
-	return Exit{Pid: c.pid, Status: ws, Rusage: wru.Self}, true, nil
+	s := si.sigchld()
+	return s.Pid != 0 && isExit(Code(s.Code)), nil
 }
 
 // rearm needs nothing: the next watch parks on the same pidfd.

@@ -3,7 +3,6 @@
 package wait
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -465,33 +464,6 @@ func TestHandleCollect(t *testing.T) {
 			t.Errorf("Close left pid %d owned", h.Pid())
 		}
 	})
-}
-
-func TestStartRefuses(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), helperEnv+"=exit")
-	cmd.Stdout = &buf
-	if h, err := Start(cmd); err == nil || h != nil || cmd.Process != nil {
-		t.Errorf("Start with a bytes.Buffer Stdout = %v, %v (process %v); want an error and no process", h, err, cmd.Process)
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cmd = exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), helperEnv+"=exit")
-	if h, err := Start(cmd); err == nil || h != nil || cmd.Process != nil {
-		t.Errorf("Start with exec.CommandContext = %v, %v (process %v); want an error and no process", h, err, cmd.Process)
-	}
-
-	cmd = exec.Command("/nonexistent/program")
-	if h, err := Start(cmd); err == nil || h != nil {
-		t.Errorf("Start of a missing program = %v, %v; want cmd.Start's error", h, err)
-	}
 }
 
 // TestHandleEarlyExitReport covers an exit reported before the child is

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"math"
 	"os"
-	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -188,27 +187,4 @@ func TestReapNilContextPanics(t *testing.T) {
 	}()
 	var nilCtx context.Context // the nil Context is the point
 	_ = Reap(nilCtx, nil)
-}
-
-// TestStartRefusesWaitDelay: a command whose WaitDelay (or Cancel) only
-// cmd.Wait would honour is refused and not started: os/exec's context
-// watcher would kill the child behind the Handle's back.
-func TestStartRefusesWaitDelay(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	withNilCancel := exec.CommandContext(ctx, exe)
-	withNilCancel.Cancel = nil
-	withNilCancel.WaitDelay = time.Second
-	plain := exec.Command(exe)
-	plain.WaitDelay = time.Second
-	for name, cmd := range map[string]*exec.Cmd{"CommandContext with Cancel nil and a WaitDelay": withNilCancel, "Command with a WaitDelay": plain} {
-		cmd.Env = append(os.Environ(), helperEnv+"=exit")
-		if h, err := Start(cmd); err == nil || h != nil || cmd.Process != nil {
-			t.Errorf("Start(%s) = %v, %v (process %v); want an error and no process", name, h, err, cmd.Process)
-		}
-	}
 }

@@ -13,8 +13,13 @@ type Exit struct {
 	Rusage Rusage
 }
 
-// String describes the exit: "pid 42: exit status 3".
+// String describes the exit: "pid 42: exit status 3". The zero Exit, which
+// Handle.Wait returns beside an error, says "no exit" rather than pass for a
+// process 0 that exited with status 0.
 func (e Exit) String() string {
+	if e == (Exit{}) {
+		return "no exit"
+	}
 	return "pid " + strconv.Itoa(e.Pid) + ": " + e.Status.String()
 }
 

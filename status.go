@@ -115,3 +115,30 @@ func WSTOPSIG(s WaitStatus) posix.Signal { return s.StopSignal() }
 
 // WIFCONTINUED is s.Continued(), for code ported from C.
 func WIFCONTINUED(s WaitStatus) bool { return s.Continued() }
+
+// ShellCode returns the status as a POSIX shell reports it in $?: the exit
+// status for a child that exited; 128+N for a child killed by signal N,
+// whether or not it dumped core; and 128+N for a child stopped by signal N,
+// as POSIX shells report a suspended job (bash gives 148 for a job stopped by
+// SIGTSTP on Linux, where SIGTSTP is 20). A continued status, and a word
+// that is none of these, give -1: no shell reports either as $?.
+//
+// os.ProcessState.ExitCode follows another convention: it returns -1 for a
+// child killed by a signal, where ShellCode returns 128+N, so a program that
+// exits with ExitCode's value turns every death by signal into exit status
+// 255. N is the host's signal number (SIGSTOP is 19 on Linux x86 and arm, 23
+// on Linux MIPS, 17 on the BSDs and macOS), so the same death may give
+// another code on another system, exactly as the shell there reports it.
+func (s WaitStatus) ShellCode() int {
+	switch {
+	case s.Continued(): // before Signaled: DragonFly's 0x13 is both
+		return -1
+	case s.Exited():
+		return s.ExitStatus()
+	case s.Signaled():
+		return 128 + int(s.Signal())
+	case s.Stopped():
+		return 128 + int(s.StopSignal())
+	}
+	return -1
+}

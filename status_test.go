@@ -177,3 +177,78 @@ func TestStatusString(t *testing.T) {
 		}
 	}
 }
+
+// TestShellCode pins ShellCode on Linux status words: the exit status, 128+N
+// for a death by signal N with or without a core, 128+N for a stop (ptrace
+// stops included), -1 for continued and for a word that is none of these. On
+// every host it checks, for every 16-bit word, that ShellCode never disagrees
+// with the predicates (a continued word is never a signal, not even
+// DragonFly's 0x13), and it contrasts os.ProcessState.ExitCode's -1.
+func TestShellCode(t *testing.T) {
+	for _, v := range statusValues()[:1<<16] {
+		s := WaitStatus(v)
+		want := -1
+		switch {
+		case s.Continued():
+		case s.Exited():
+			want = s.ExitStatus()
+		case s.Signaled():
+			want = 128 + int(s.Signal())
+		case s.Stopped():
+			want = 128 + int(s.StopSignal())
+		}
+		if got := s.ShellCode(); got != want {
+			t.Fatalf("WaitStatus(%#x).ShellCode() = %d, want %d (%v)", v, got, want, s)
+		}
+	}
+	if o := hostDecoder(t); o.Name != "linux" {
+		t.Skipf("the words below are Linux's; %s encodes stops and continues differently", o.Name)
+	}
+	for _, c := range []struct {
+		s    WaitStatus
+		want int
+	}{
+		{0x0000, 0},
+		{0x0300, 3},
+		{0xff00, 255},
+		{0x0009, 128 + 9},    // SIGKILL
+		{0x000f, 128 + 15},   // SIGTERM
+		{0x008b, 128 + 11},   // SIGSEGV, core dumped
+		{0x0086, 128 + 6},    // SIGABRT, core dumped
+		{0x137f, 128 + 0x13}, // stopped by signal 19 (SIGSTOP on x86)
+		{0x057f, 128 + 5},    // SIGTRAP stop
+		{0x4057f, 128 + 5},   // ptrace event stop
+		{0xffff, -1},         // continued
+		{0x12ff, -1},         // none of the predicates
+		{0x007f, 128},        // WIFSTOPPED with WSTOPSIG 0: a stop word no kernel makes
+	} {
+		if got := c.s.ShellCode(); got != c.want {
+			t.Errorf("WaitStatus(%#x).ShellCode() = %d, want %d", uint32(c.s), got, c.want)
+		}
+	}
+}
+
+// TestExitString: the zero Exit, which Handle.Wait returns beside an error,
+// prints as "no exit", not as a process 0 that exited with status 0; any
+// other Exit names its pid and status.
+func TestExitString(t *testing.T) {
+	if got := (Exit{}).String(); got != "no exit" {
+		t.Errorf("Exit{}.String() = %q, want %q", got, "no exit")
+	}
+	if o := hostDecoder(t); o.Name != "linux" {
+		t.Skipf("the words below are Linux's")
+	}
+	for _, c := range []struct {
+		e    Exit
+		want string
+	}{
+		{Exit{Pid: 42, Status: 0x0300}, "pid 42: exit status 3"},
+		{Exit{Pid: 7}, "pid 7: exit status 0"},
+		{Exit{Pid: 9, Status: 0x0009}, "pid 9: signal: killed"},
+		{Exit{Rusage: Rusage{MaxRSS: 1}}, "pid 0: exit status 0"}, // not the zero value
+	} {
+		if got := c.e.String(); got != c.want {
+			t.Errorf("%#v.String() = %q, want %q", c.e, got, c.want)
+		}
+	}
+}

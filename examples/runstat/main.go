@@ -2,9 +2,16 @@
 
 // Command runstat runs a command and reports how it ended and what it used:
 // its exit code, or the signal that killed it and whether it dumped core, and
-// its whole resource usage (struct rusage) with the peak memory in human
-// units. It then exits as a shell would: with the command's exit code, or
-// 128 plus the signal number when a signal killed it.
+// its resource usage (struct rusage) with the peak memory in human units. It
+// then exits as a shell would: with the command's exit code, or 128 plus the
+// signal number when a signal killed it (wait.WaitStatus.ShellCode).
+//
+// Only the rusage fields that the running OS fills for a waited-for child are
+// reported: Linux leaves the integral RSS sizes, swaps, messages and signals
+// zero, and illumos fills nothing but the two CPU times (the table, with its
+// sources, is internal/abi's RusageUnused). Leaving those out keeps a zero
+// that measures nothing from reading as a measurement; on an OS the table
+// does not cover, every field is shown.
 //
 //	go run ./examples/runstat -- sh -c 'exit 3'
 //	go run ./examples/runstat -json -- ls -l
@@ -23,11 +30,14 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/procwait/wait"
+	"github.com/procwait/wait/internal/abi"
 )
 
 func main() {
@@ -49,27 +59,29 @@ type Report struct {
 	Rusage     Usage    `json:"rusage"`
 }
 
-// Usage is wait.Rusage with JSON names and readable times.
+// Usage is wait.Rusage with JSON names and readable times. A field that the
+// running OS never fills is left out (nil, omitted from the JSON); a field
+// it fills is present, zero or not.
 type Usage struct {
 	UserTime                   string `json:"user_time"`
 	UserTimeNs                 int64  `json:"user_time_ns"`
 	SystemTime                 string `json:"system_time"`
 	SystemTimeNs               int64  `json:"system_time_ns"`
-	MaxRSS                     string `json:"max_rss"`
-	MaxRSSBytes                int64  `json:"max_rss_bytes"`
-	IntegralSharedRSS          int64  `json:"integral_shared_rss"`
-	IntegralDataRSS            int64  `json:"integral_data_rss"`
-	IntegralStackRSS           int64  `json:"integral_stack_rss"`
-	MinorFaults                int64  `json:"minor_faults"`
-	MajorFaults                int64  `json:"major_faults"`
-	Swaps                      int64  `json:"swaps"`
-	BlockInputs                int64  `json:"block_inputs"`
-	BlockOutputs               int64  `json:"block_outputs"`
-	MessagesSent               int64  `json:"messages_sent"`
-	MessagesReceived           int64  `json:"messages_received"`
-	SignalsReceived            int64  `json:"signals_received"`
-	VoluntaryContextSwitches   int64  `json:"voluntary_context_switches"`
-	InvoluntaryContextSwitches int64  `json:"involuntary_context_switches"`
+	MaxRSS                     string `json:"max_rss,omitempty"`
+	MaxRSSBytes                *int64 `json:"max_rss_bytes,omitempty"`
+	IntegralSharedRSS          *int64 `json:"integral_shared_rss,omitempty"`
+	IntegralDataRSS            *int64 `json:"integral_data_rss,omitempty"`
+	IntegralStackRSS           *int64 `json:"integral_stack_rss,omitempty"`
+	MinorFaults                *int64 `json:"minor_faults,omitempty"`
+	MajorFaults                *int64 `json:"major_faults,omitempty"`
+	Swaps                      *int64 `json:"swaps,omitempty"`
+	BlockInputs                *int64 `json:"block_inputs,omitempty"`
+	BlockOutputs               *int64 `json:"block_outputs,omitempty"`
+	MessagesSent               *int64 `json:"messages_sent,omitempty"`
+	MessagesReceived           *int64 `json:"messages_received,omitempty"`
+	SignalsReceived            *int64 `json:"signals_received,omitempty"`
+	VoluntaryContextSwitches   *int64 `json:"voluntary_context_switches,omitempty"`
+	InvoluntaryContextSwitches *int64 `json:"involuntary_context_switches,omitempty"`
 }
 
 // run runs the command line in args, writes the report to out and returns
@@ -124,12 +136,46 @@ func run(args []string, out io.Writer) int {
 			fmt.Fprintln(out, "runstat:", err)
 		}
 	} else {
-		printText(out, r, ru)
+		printText(out, r)
 	}
 	return r.ExitCode
 }
 
 func report(argv []string, pid int, ws wait.WaitStatus, ru wait.Rusage) Report {
+	unused, _ := abi.RusageUnused(runtime.GOOS)
+	return makeReport(argv, pid, ws, ru, unused)
+}
+
+// makeReport builds the report, leaving out the rusage fields named in
+// unused (wait.Rusage's field names).
+func makeReport(argv []string, pid int, ws wait.WaitStatus, ru wait.Rusage, unused []string) Report {
+	filled := func(name string, v int64) *int64 {
+		if slices.Contains(unused, name) {
+			return nil
+		}
+		return &v
+	}
+	u := Usage{
+		UserTime: ru.UserTime.String(), UserTimeNs: int64(ru.UserTime),
+		SystemTime: ru.SystemTime.String(), SystemTimeNs: int64(ru.SystemTime),
+		MaxRSSBytes:                filled("MaxRSS", ru.MaxRSS),
+		IntegralSharedRSS:          filled("IntegralSharedRSS", ru.IntegralSharedRSS),
+		IntegralDataRSS:            filled("IntegralDataRSS", ru.IntegralDataRSS),
+		IntegralStackRSS:           filled("IntegralStackRSS", ru.IntegralStackRSS),
+		MinorFaults:                filled("MinorFaults", ru.MinorFaults),
+		MajorFaults:                filled("MajorFaults", ru.MajorFaults),
+		Swaps:                      filled("Swaps", ru.Swaps),
+		BlockInputs:                filled("BlockInputs", ru.BlockInputs),
+		BlockOutputs:               filled("BlockOutputs", ru.BlockOutputs),
+		MessagesSent:               filled("MessagesSent", ru.MessagesSent),
+		MessagesReceived:           filled("MessagesReceived", ru.MessagesReceived),
+		SignalsReceived:            filled("SignalsReceived", ru.SignalsReceived),
+		VoluntaryContextSwitches:   filled("VoluntaryContextSwitches", ru.VoluntaryContextSwitches),
+		InvoluntaryContextSwitches: filled("InvoluntaryContextSwitches", ru.InvoluntaryContextSwitches),
+	}
+	if u.MaxRSSBytes != nil {
+		u.MaxRSS = humanBytes(*u.MaxRSSBytes)
+	}
 	r := Report{
 		Command:    argv,
 		Pid:        pid,
@@ -139,60 +185,51 @@ func report(argv []string, pid int, ws wait.WaitStatus, ru wait.Rusage) Report {
 		ExitStatus: ws.ExitStatus(),
 		Signaled:   ws.Signaled(),
 		CoreDumped: ws.CoreDump(),
-		Rusage: Usage{
-			UserTime: ru.UserTime.String(), UserTimeNs: int64(ru.UserTime),
-			SystemTime: ru.SystemTime.String(), SystemTimeNs: int64(ru.SystemTime),
-			MaxRSS: humanBytes(ru.MaxRSS), MaxRSSBytes: ru.MaxRSS,
-			IntegralSharedRSS: ru.IntegralSharedRSS, IntegralDataRSS: ru.IntegralDataRSS,
-			IntegralStackRSS: ru.IntegralStackRSS, MinorFaults: ru.MinorFaults,
-			MajorFaults: ru.MajorFaults, Swaps: ru.Swaps, BlockInputs: ru.BlockInputs,
-			BlockOutputs: ru.BlockOutputs, MessagesSent: ru.MessagesSent,
-			MessagesReceived: ru.MessagesReceived, SignalsReceived: ru.SignalsReceived,
-			VoluntaryContextSwitches:   ru.VoluntaryContextSwitches,
-			InvoluntaryContextSwitches: ru.InvoluntaryContextSwitches,
-		},
+		ExitCode:   ws.ShellCode(),
+		Rusage:     u,
 	}
-	switch {
-	case ws.Exited():
-		r.ExitCode = ws.ExitStatus()
-	case ws.Signaled():
-		r.Signal = signalName(ws.Signal())
-		r.ExitCode = 128 + int(ws.Signal())
-	default:
+	if ws.Signaled() {
+		r.Signal = wait.SignalName(ws.Signal())
+	}
+	if r.ExitCode < 0 {
 		r.ExitCode = 126 // not reached: Wait4 without WUNTRACED reports only ends
 	}
 	return r
 }
 
-func printText(out io.Writer, r Report, ru wait.Rusage) {
+func printText(out io.Writer, r Report) {
 	how := r.Status
 	if r.Signaled {
 		how = "killed by " + r.Signal + " (" + strings.TrimPrefix(r.Status, "signal: ") + ")"
 	}
 	fmt.Fprintf(out, "runstat: %s (pid %d): %s\n", strings.Join(r.Command, " "), r.Pid, how)
-	rows := []struct {
-		name  string
-		value string
-	}{
-		{"user time", fmtDuration(ru.UserTime)},
-		{"system time", fmtDuration(ru.SystemTime)},
-		{"max resident set", fmt.Sprintf("%s (%d bytes)", humanBytes(ru.MaxRSS), ru.MaxRSS)},
-		{"minor page faults", fmt.Sprint(ru.MinorFaults)},
-		{"major page faults", fmt.Sprint(ru.MajorFaults)},
-		{"swaps", fmt.Sprint(ru.Swaps)},
-		{"block inputs", fmt.Sprint(ru.BlockInputs)},
-		{"block outputs", fmt.Sprint(ru.BlockOutputs)},
-		{"messages sent", fmt.Sprint(ru.MessagesSent)},
-		{"messages received", fmt.Sprint(ru.MessagesReceived)},
-		{"signals received", fmt.Sprint(ru.SignalsReceived)},
-		{"voluntary switches", fmt.Sprint(ru.VoluntaryContextSwitches)},
-		{"involuntary switches", fmt.Sprint(ru.InvoluntaryContextSwitches)},
-		{"integral shared RSS", fmt.Sprint(ru.IntegralSharedRSS)},
-		{"integral data RSS", fmt.Sprint(ru.IntegralDataRSS)},
-		{"integral stack RSS", fmt.Sprint(ru.IntegralStackRSS)},
+	u := r.Rusage
+	fmt.Fprintf(out, "  %-22s %s\n", "user time", fmtDuration(time.Duration(u.UserTimeNs)))
+	fmt.Fprintf(out, "  %-22s %s\n", "system time", fmtDuration(time.Duration(u.SystemTimeNs)))
+	if u.MaxRSSBytes != nil {
+		fmt.Fprintf(out, "  %-22s %s (%d bytes)\n", "max resident set", u.MaxRSS, *u.MaxRSSBytes)
 	}
-	for _, row := range rows {
-		fmt.Fprintf(out, "  %-22s %s\n", row.name, row.value)
+	for _, row := range []struct {
+		name string
+		v    *int64
+	}{
+		{"minor page faults", u.MinorFaults},
+		{"major page faults", u.MajorFaults},
+		{"swaps", u.Swaps},
+		{"block inputs", u.BlockInputs},
+		{"block outputs", u.BlockOutputs},
+		{"messages sent", u.MessagesSent},
+		{"messages received", u.MessagesReceived},
+		{"signals received", u.SignalsReceived},
+		{"voluntary switches", u.VoluntaryContextSwitches},
+		{"involuntary switches", u.InvoluntaryContextSwitches},
+		{"integral shared RSS", u.IntegralSharedRSS},
+		{"integral data RSS", u.IntegralDataRSS},
+		{"integral stack RSS", u.IntegralStackRSS},
+	} {
+		if row.v != nil {
+			fmt.Fprintf(out, "  %-22s %d\n", row.name, *row.v)
+		}
 	}
 }
 
@@ -212,30 +249,4 @@ func humanBytes(n int64) string {
 
 func fmtDuration(d time.Duration) string {
 	return fmt.Sprintf("%.3fs", d.Seconds())
-}
-
-// signalName returns "SIGTERM" for syscall.SIGTERM, or "signal 42".
-func signalName(s syscall.Signal) string {
-	for _, n := range signalNames {
-		if n.sig == s {
-			return n.name
-		}
-	}
-	return fmt.Sprintf("signal %d", int(s))
-}
-
-var signalNames = []struct {
-	sig  syscall.Signal
-	name string
-}{
-	{syscall.SIGHUP, "SIGHUP"}, {syscall.SIGINT, "SIGINT"}, {syscall.SIGQUIT, "SIGQUIT"},
-	{syscall.SIGILL, "SIGILL"}, {syscall.SIGTRAP, "SIGTRAP"}, {syscall.SIGABRT, "SIGABRT"},
-	{syscall.SIGBUS, "SIGBUS"}, {syscall.SIGFPE, "SIGFPE"}, {syscall.SIGKILL, "SIGKILL"},
-	{syscall.SIGUSR1, "SIGUSR1"}, {syscall.SIGSEGV, "SIGSEGV"}, {syscall.SIGUSR2, "SIGUSR2"},
-	{syscall.SIGPIPE, "SIGPIPE"}, {syscall.SIGALRM, "SIGALRM"}, {syscall.SIGTERM, "SIGTERM"},
-	{syscall.SIGCHLD, "SIGCHLD"}, {syscall.SIGCONT, "SIGCONT"}, {syscall.SIGSTOP, "SIGSTOP"},
-	{syscall.SIGTSTP, "SIGTSTP"}, {syscall.SIGTTIN, "SIGTTIN"}, {syscall.SIGTTOU, "SIGTTOU"},
-	{syscall.SIGURG, "SIGURG"}, {syscall.SIGXCPU, "SIGXCPU"}, {syscall.SIGXFSZ, "SIGXFSZ"},
-	{syscall.SIGVTALRM, "SIGVTALRM"}, {syscall.SIGPROF, "SIGPROF"}, {syscall.SIGWINCH, "SIGWINCH"},
-	{syscall.SIGIO, "SIGIO"}, {syscall.SIGSYS, "SIGSYS"},
 }

@@ -7,9 +7,15 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/procwait/wait"
+	"github.com/procwait/wait/internal/abi"
 )
 
 // The test binary runs as runstat itself when this is set, so the tests can
@@ -78,7 +84,8 @@ func TestKilledJSON(t *testing.T) {
 		r.ExitCode != code || r.Pid <= 0 || r.Status != "signal: terminated" || r.StatusWord != uint32(syscall.SIGTERM) {
 		t.Errorf("report %+v", r)
 	}
-	if r.Rusage.MaxRSSBytes <= 0 || !strings.HasSuffix(r.Rusage.MaxRSS, "iB") || r.Rusage.MinorFaults <= 0 {
+	if r.Rusage.MaxRSSBytes == nil || *r.Rusage.MaxRSSBytes <= 0 || !strings.HasSuffix(r.Rusage.MaxRSS, "iB") ||
+		r.Rusage.MinorFaults == nil || *r.Rusage.MinorFaults <= 0 {
 		t.Errorf("rusage %+v", r.Rusage)
 	}
 }
@@ -105,5 +112,102 @@ func TestHumanBytes(t *testing.T) {
 		if got := humanBytes(n); got != want {
 			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// rows maps each wait.Rusage field to its line in the text report and its
+// key in the JSON report.
+var rows = []struct{ field, text, key string }{
+	{"MaxRSS", "max resident set", "max_rss_bytes"},
+	{"IntegralSharedRSS", "integral shared RSS", "integral_shared_rss"},
+	{"IntegralDataRSS", "integral data RSS", "integral_data_rss"},
+	{"IntegralStackRSS", "integral stack RSS", "integral_stack_rss"},
+	{"MinorFaults", "minor page faults", "minor_faults"},
+	{"MajorFaults", "major page faults", "major_faults"},
+	{"Swaps", "swaps", "swaps"},
+	{"BlockInputs", "block inputs", "block_inputs"},
+	{"BlockOutputs", "block outputs", "block_outputs"},
+	{"MessagesSent", "messages sent", "messages_sent"},
+	{"MessagesReceived", "messages received", "messages_received"},
+	{"SignalsReceived", "signals received", "signals_received"},
+	{"VoluntaryContextSwitches", "voluntary switches", "voluntary_context_switches"},
+	{"InvoluntaryContextSwitches", "involuntary switches", "involuntary_context_switches"},
+}
+
+// TestRunstatShowsFilledFields runs runstat on this host, in text and in
+// JSON: a field the OS leaves zero (internal/abi's RusageUnused) appears in
+// neither, every other field appears in both, and the CPU times always do.
+func TestRunstatShowsFilledFields(t *testing.T) {
+	sh := needSh(t)
+	unused, known := abi.RusageUnused(runtime.GOOS)
+	if runtime.GOOS == "linux" && (!known || len(unused) != 7) {
+		t.Fatalf("RusageUnused(linux) = %v, %v; want the seven fields Linux leaves zero", unused, known)
+	}
+	_, text := runstat(t, "--", sh, "-c", "exit 0")
+	_, js := runstat(t, "-json", "--", sh, "-c", "exit 0")
+	var keys map[string]json.RawMessage
+	var r Report
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, js)
+	}
+	var top struct{ Rusage map[string]json.RawMessage }
+	if err := json.Unmarshal([]byte(js), &top); err != nil {
+		t.Fatal(err)
+	}
+	keys = top.Rusage
+	for _, row := range rows {
+		want := !slices.Contains(unused, row.field)
+		if got := strings.Contains(text, "  "+row.text+" "); got != want {
+			t.Errorf("text report shows %q: %v, want %v\n%s", row.text, got, want, text)
+		}
+		if _, got := keys[row.key]; got != want {
+			t.Errorf("JSON report has %q: %v, want %v\n%s", row.key, got, want, js)
+		}
+	}
+	for _, s := range []string{"user time", "system time"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("text report lacks %q:\n%s", s, text)
+		}
+	}
+}
+
+// TestRunstatReportTables builds reports for other systems' tables: with
+// illumos's only the two CPU times remain (and no max_rss string); with no
+// table every field is present, zeros included.
+func TestRunstatReportTables(t *testing.T) {
+	ru := wait.Rusage{UserTime: 3 * time.Millisecond, SystemTime: time.Millisecond, MaxRSS: 4 << 20, MinorFaults: 100}
+	illumos, known := abi.RusageUnused("illumos")
+	if !known {
+		t.Fatal("RusageUnused(illumos) is not known")
+	}
+	var out bytes.Buffer
+	r := makeReport([]string{"x"}, 42, 0, ru, illumos)
+	printText(&out, r)
+	for _, row := range rows {
+		if strings.Contains(out.String(), row.text) {
+			t.Errorf("illumos report shows %q:\n%s", row.text, out.String())
+		}
+	}
+	b, err := json.Marshal(r.Rusage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"user_time":"3ms","user_time_ns":3000000,"system_time":"1ms","system_time_ns":1000000}`; string(b) != want {
+		t.Errorf("illumos JSON rusage\n got %s\nwant %s", b, want)
+	}
+
+	out.Reset()
+	r = makeReport([]string{"x"}, 42, 0, ru, nil)
+	printText(&out, r)
+	for _, row := range rows {
+		if !strings.Contains(out.String(), row.text) {
+			t.Errorf("report without a table lacks %q:\n%s", row.text, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "swaps                  0") || r.Rusage.Swaps == nil || *r.Rusage.Swaps != 0 {
+		t.Errorf("a filled zero must show as 0:\n%s", out.String())
+	}
+	if r.ExitCode != 0 || r.Rusage.MaxRSS != "4.0 MiB" {
+		t.Errorf("report %+v", r)
 	}
 }

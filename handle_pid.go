@@ -7,6 +7,8 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+
+	"github.com/procwait/wait/internal/raw"
 )
 
 // The PID-based pieces shared by every Unix mechanism (kqueue, SIGCHLD, and
@@ -18,7 +20,7 @@ import (
 // waitid(P_PID, WEXITED|WNOHANG|WNOWAIT), which reaps nothing and consumes
 // no report. Where waitid is missing the error wraps errors.ErrUnsupported.
 func checkChild(pid int) error {
-	err := Waitid(P_PID, pid, nil, WEXITED|WNOHANG|WNOWAIT)
+	_, _, err := peek(P_PID, pid)
 	switch {
 	case err == nil:
 		return nil
@@ -43,15 +45,46 @@ func isExit(c Code) bool {
 // before 7.3) it cannot peek and answers true: the caller's wait4 then
 // decides.
 func peekExit(pid int) (bool, error) {
-	var info Info
-	err := Waitid(P_PID, pid, &info, WEXITED|WNOHANG|WNOWAIT)
+	wpid, code, err := peek(P_PID, pid)
 	switch {
 	case errors.Is(err, errors.ErrUnsupported):
 		return true, nil
 	case err != nil:
 		return false, err
 	}
-	return info.Pid == pid && isExit(info.Code), nil
+	return wpid == pid && isExit(code), nil
+}
+
+// peek is waitid(idtype, id, WEXITED|WNOHANG|WNOWAIT) through internal/raw:
+// the pid and si_code of the first report (0 and 0 when there is none),
+// reaping nothing. Where the OS refuses waitid (OpenBSD before 7.3) the
+// error wraps errors.ErrUnsupported, as Waitid's does.
+func peek(idtype IDType, id int) (int, Code, error) {
+	opts, err := hostOptions("waitid", uint32(WEXITED|WNOHANG|WNOWAIT))
+	if err != nil {
+		return 0, 0, err
+	}
+	var si raw.Siginfo
+	if e := raw.Waitid(int(idtype), id, &si, opts); e != 0 {
+		return 0, 0, syscallError("waitid", e)
+	}
+	s := si.SigChld()
+	return int(s.Pid), Code(s.Code), nil
+}
+
+// reap4 is wait4(pid, WNOHANG) through internal/raw: the pid reaped (0 when
+// none was ready) with its status word and rusage.
+func reap4(pid int) (Exit, error) {
+	var ru raw.Rusage
+	var e Exit
+	wpid, errno := raw.Wait4(pid, (*uint32)(&e.Status), uint32(WNOHANG), &ru)
+	if errno != 0 {
+		return Exit{}, syscallError("wait4", errno)
+	}
+	if wpid != 0 {
+		e.Pid, e.Rusage = wpid, Rusage(ru.Decode())
+	}
+	return e, nil
 }
 
 // reapPid reaps pid if it has exited: a WNOWAIT peek first, so that no stop
@@ -62,15 +95,13 @@ func reapPid(pid int) (e Exit, ok bool, err error) {
 	if err != nil || !exited {
 		return Exit{}, false, err
 	}
-	var ws WaitStatus
-	var ru Rusage
-	wpid, err := Wait4(pid, &ws, WNOHANG, &ru)
-	if err != nil || wpid != pid || !(ws.Exited() || ws.Signaled()) {
+	e, err = reap4(pid)
+	if err != nil || e.Pid != pid || !(e.Status.Exited() || e.Status.Signaled()) {
 		// Without waitid's peek (OpenBSD before 7.3), wait4 may
 		// report a stop: it is gone then, as with OpenBSD's own wait4.
 		return Exit{}, false, err
 	}
-	return Exit{Pid: pid, Status: ws, Rusage: ru}, true, nil
+	return e, true, nil
 }
 
 // exitedPid reports whether pid has exited (or is no longer our child),

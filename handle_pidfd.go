@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/procwait/wait/internal/raw"
 )
 
 // pidfdChild watches a child through a pidfd registered with the runtime's
@@ -35,8 +37,8 @@ func openPidfd(h *Handle) (childWatch, error) {
 		}
 		return nil, handleErr("open", h.pid, "pidfd_open failed", os.NewSyscallError("pidfd_open", err))
 	}
-	var si rawSiginfo
-	if e := waitidNoEINTR(fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
+	var si raw.Siginfo
+	if e := raw.Waitid(int(P_PIDFD), fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
 		unix.Close(fd)
 		if e == syscall.ECHILD {
 			return nil, handleErr("open", h.pid, "not a child of this process (or reaped already)", syscallError("waitid", e))
@@ -76,9 +78,9 @@ func (c *pidfdChild) watch(ctx context.Context) error {
 		})
 	}
 	err := c.rc.Read(func(fd uintptr) bool {
-		var si rawSiginfo
-		e := waitidNoEINTR(int(fd), &si, uint32(WEXITED|WNOHANG|WNOWAIT))
-		s := si.sigchld()
+		var si raw.Siginfo
+		e := raw.Waitid(int(P_PIDFD), int(fd), &si, uint32(WEXITED|WNOHANG|WNOWAIT))
+		s := si.SigChld()
 		return e != 0 || s.Pid != 0 && isExit(Code(s.Code))
 	})
 	if stop != nil && !stop() {
@@ -91,14 +93,6 @@ func (c *pidfdChild) watch(ctx context.Context) error {
 	return err
 }
 
-func waitidNoEINTR(pidfd int, si *rawSiginfo, options uint32) syscall.Errno {
-	for {
-		if e := sysWaitid(P_PIDFD, pidfd, si, options); e != syscall.EINTR {
-			return e
-		}
-	}
-}
-
 // reap peeks first (WNOWAIT): Linux reports a tracee's ptrace stops to its
 // tracer under WEXITED alone, and a wait without WNOWAIT would consume them.
 // A zombie stays a zombie, so the reap that follows a peek that saw an exit
@@ -107,20 +101,24 @@ func (c *pidfdChild) reap() (Exit, bool, error) {
 	if c.fd < 0 {
 		return Exit{}, false, nil
 	}
-	var si rawSiginfo
-	if e := waitidNoEINTR(c.fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
+	var si raw.Siginfo
+	if e := raw.Waitid(int(P_PIDFD), c.fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
 		return Exit{}, false, syscallError("waitid", e)
 	}
-	if s := si.sigchld(); s.Pid == 0 || !isExit(Code(s.Code)) {
+	if s := si.SigChld(); s.Pid == 0 || !isExit(Code(s.Code)) {
 		return Exit{}, false, nil
 	}
-	var ws WaitStatus
-	var wru WRusage
-	wpid, err := Wait6(P_PIDFD, c.fd, &ws, WEXITED|WNOHANG, &wru, nil)
-	if err != nil || wpid == 0 {
-		return Exit{}, false, err
+	// Linux's wait6 is waitid with an rusage: call it so, and say so.
+	var ru raw.Rusage
+	si = raw.Siginfo{}
+	if e := raw.WaitidRusage(int(P_PIDFD), c.fd, &si, uint32(WEXITED|WNOHANG), &ru); e != 0 {
+		return Exit{}, false, syscallError("waitid", e)
 	}
-	return Exit{Pid: c.pid, Status: ws, Rusage: wru.Self}, true, nil
+	s := si.SigChld()
+	if s.Pid == 0 {
+		return Exit{}, false, nil
+	}
+	return Exit{Pid: c.pid, Status: WaitStatus(raw.StatusFromSiginfo(s.Code, s.Status)), Rusage: Rusage(ru.Decode())}, true, nil
 }
 
 // rearm needs nothing: the next watch parks on the same pidfd.

@@ -174,19 +174,18 @@ const (
 func reapOne() (Exit, reapResult, error) {
 	spawnMu.Lock()
 	defer spawnMu.Unlock()
-	var info Info
-	err := Waitid(P_ALL, 0, &info, WEXITED|WNOHANG|WNOWAIT)
+	pid, code, err := peek(P_ALL, 0)
 	switch {
 	case errors.Is(err, syscall.ECHILD):
 		return Exit{}, reapedNone, nil
 	case err != nil:
 		return Exit{}, reapedNone, err
-	case info.Pid == 0:
+	case pid == 0:
 		return Exit{}, reapedNone, nil
-	case !isExit(info.Code):
-		return Exit{Pid: info.Pid}, blocked, nil
+	case !isExit(code):
+		return Exit{Pid: pid}, blocked, nil
 	}
-	return reapExitedLocked(info.Pid)
+	return reapExitedLocked(pid)
 }
 
 // reapListed is reapOne for one child, found by listing: it peeks at pid and
@@ -228,16 +227,14 @@ func reapExitedLocked(pid int) (Exit, reapResult, error) {
 	if exited, err := peekExit(pid); err != nil || !exited {
 		return Exit{}, skipped, nil
 	}
-	var e Exit
-	wpid, err := Wait4(pid, &e.Status, WNOHANG, &e.Rusage)
+	e, err := reap4(pid)
 	switch {
-	case errors.Is(err, syscall.ECHILD), err == nil && wpid == 0:
+	case errors.Is(err, syscall.ECHILD), err == nil && e.Pid == 0:
 		return Exit{}, skipped, nil
 	case err != nil:
 		return Exit{}, reapedNone, err
 	case !e.Status.Exited() && !e.Status.Signaled():
 		return Exit{}, skipped, nil
 	}
-	e.Pid = wpid
 	return e, reapedUnowned, nil
 }

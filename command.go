@@ -356,16 +356,7 @@ func peekWatch(sys childWatch, pid int) (bool, error) {
 			return false, err
 		}
 	}
-	var info Info
-	err := Waitid(P_PID, pid, &info, WEXITED|WNOHANG|WNOWAIT)
-	switch {
-	case errors.Is(err, errors.ErrUnsupported):
-		return true, nil
-	case err != nil:
-		return false, err
-	}
-	c := info.Code
-	return info.Pid == pid && (c == CLD_EXITED || c == CLD_KILLED || c == CLD_DUMPED), nil
+	return peekExit(pid)
 }
 
 // finish waits, once the child is reaped, for what cmd.Wait waits for and

@@ -324,16 +324,25 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // Like Open, Signal cannot know about a reaping done behind the Handle's
 // back by other code (see Open; docs/handle.md says what each OS can tell).
 func (h *Handle) Signal(sig posix.Signal) error {
+	return h.send("signal", sig, false)
+}
+
+// send is Signal, or SignalGroup with group: sig is checked before any
+// system call, then sent under h.mu while the child is known unreaped and
+// the Handle open.
+func (h *Handle) send(op string, sig posix.Signal, group bool) error {
 	if sig < 0 || int64(sig) > math.MaxInt32 {
-		return handleErr("signal", h.pid, "signal number "+strconv.FormatInt(int64(sig), 10)+" does not fit a C int signal", posix.EINVAL)
+		return handleErr(op, h.pid, "signal number "+strconv.FormatInt(int64(sig), 10)+" does not fit a C int signal", posix.EINVAL)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
 	case h.reaped:
-		return handleErr("signal", h.pid, "the child was reaped", os.ErrProcessDone)
+		return handleErr(op, h.pid, "the child was reaped", os.ErrProcessDone)
 	case h.closed:
-		return h.closedErr("signal")
+		return h.closedErr(op)
+	case group:
+		return signalGroupLocked(h, sig)
 	}
 	return h.sys.signal(sig)
 }

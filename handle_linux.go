@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/procwait/wait/internal/raw"
 )
 
 // Linux watches a child through a pidfd in the runtime's poller
@@ -104,6 +106,6 @@ var pidfdWorks = sync.OnceValue(func() bool {
 	if unix.PidfdSendSignal(fd, 0, nil, 0) != nil {
 		return false
 	}
-	var si rawSiginfo
-	return sysWaitid(P_PIDFD, fd, &si, uint32(WEXITED|WNOHANG)) == syscall.ECHILD
+	var si raw.Siginfo
+	return raw.Waitid(int(P_PIDFD), fd, &si, uint32(WEXITED|WNOHANG)) == syscall.ECHILD
 })

@@ -18,7 +18,7 @@ import (
 // waitid(P_PID, WEXITED|WNOHANG|WNOWAIT), which reaps nothing and consumes
 // no report. Where waitid is missing the error wraps errors.ErrUnsupported.
 func checkChild(pid int) error {
-	err := Waitid(P_PID, pid, nil, WEXITED|WNOHANG|WNOWAIT)
+	_, _, err := peek(P_PID, pid)
 	switch {
 	case err == nil:
 		return nil
@@ -30,30 +30,6 @@ func checkChild(pid int) error {
 	return handleErr("open", pid, "checking the child failed", err)
 }
 
-// isExit reports whether a SIGCHLD code is an exit (what Handle and Reap
-// reap), not a stop, continue or ptrace trap.
-func isExit(c Code) bool {
-	return c == CLD_EXITED || c == CLD_KILLED || c == CLD_DUMPED
-}
-
-// peekExit reports whether pid has exited, with waitid(P_PID,
-// WEXITED|WNOHANG|WNOWAIT): it reaps nothing and consumes no report. A stop
-// or trap that the OS reports under WEXITED (Linux for tracees, macOS for
-// every stopped child) is not an exit. Where waitid is missing (OpenBSD
-// before 7.3) it cannot peek and answers true: the caller's wait4 then
-// decides.
-func peekExit(pid int) (bool, error) {
-	var info Info
-	err := Waitid(P_PID, pid, &info, WEXITED|WNOHANG|WNOWAIT)
-	switch {
-	case errors.Is(err, errors.ErrUnsupported):
-		return true, nil
-	case err != nil:
-		return false, err
-	}
-	return info.Pid == pid && isExit(info.Code), nil
-}
-
 // reapPid reaps pid if it has exited: a WNOWAIT peek first, so that no stop
 // or trap is consumed, then wait4(pid, WNOHANG) for the kernel's own status
 // word and rusage. ok is false while the child runs, is stopped or traced.
@@ -62,15 +38,13 @@ func reapPid(pid int) (e Exit, ok bool, err error) {
 	if err != nil || !exited {
 		return Exit{}, false, err
 	}
-	var ws WaitStatus
-	var ru Rusage
-	wpid, err := Wait4(pid, &ws, WNOHANG, &ru)
-	if err != nil || wpid != pid || !(ws.Exited() || ws.Signaled()) {
+	e, err = reap4(pid)
+	if err != nil || e.Pid != pid || !(e.Status.Exited() || e.Status.Signaled()) {
 		// Without waitid's peek (OpenBSD before 7.3), wait4 may
 		// report a stop: it is gone then, as with OpenBSD's own wait4.
 		return Exit{}, false, err
 	}
-	return Exit{Pid: pid, Status: ws, Rusage: ru}, true, nil
+	return e, true, nil
 }
 
 // exitedPid reports whether pid has exited (or is no longer our child),

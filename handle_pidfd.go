@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/procwait/wait/internal/raw"
 )
 
 // pidfdChild watches a child through a pidfd registered with the runtime's
@@ -42,8 +44,8 @@ func openPidfd(h *Handle) (childWatch, error) {
 // the Handle's: it checks that the child is ours and unreaped, makes fd
 // non-blocking and registers it with the poller. It closes fd on error.
 func adoptPidfd(h *Handle, fd int) (childWatch, error) {
-	var si rawSiginfo
-	if e := waitidNoEINTR(fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
+	var si raw.Siginfo
+	if e := raw.Waitid(int(P_PIDFD), fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
 		unix.Close(fd)
 		if e == syscall.ECHILD {
 			return nil, handleErr("open", h.pid, "not a child of this process (or reaped already)", syscallError("waitid", e))
@@ -83,9 +85,9 @@ func (c *pidfdChild) watch(ctx context.Context) error {
 		})
 	}
 	err := c.rc.Read(func(fd uintptr) bool {
-		var si rawSiginfo
-		e := waitidNoEINTR(int(fd), &si, uint32(WEXITED|WNOHANG|WNOWAIT))
-		s := si.sigchld()
+		var si raw.Siginfo
+		e := raw.Waitid(int(P_PIDFD), int(fd), &si, uint32(WEXITED|WNOHANG|WNOWAIT))
+		s := si.SigChld()
 		return e != 0 || s.Pid != 0 && isExit(Code(s.Code))
 	})
 	if stop != nil && !stop() {
@@ -98,14 +100,6 @@ func (c *pidfdChild) watch(ctx context.Context) error {
 	return err
 }
 
-func waitidNoEINTR(pidfd int, si *rawSiginfo, options uint32) syscall.Errno {
-	for {
-		if e := sysWaitid(P_PIDFD, pidfd, si, options); e != syscall.EINTR {
-			return e
-		}
-	}
-}
-
 // reap peeks first (WNOWAIT): Linux reports a tracee's ptrace stops to its
 // tracer under WEXITED alone, and a wait without WNOWAIT would consume them.
 // A zombie stays a zombie, so the reap that follows a peek that saw an exit
@@ -114,21 +108,17 @@ func (c *pidfdChild) reap() (Exit, bool, error) {
 	if exited, err := c.peek(); err != nil || !exited {
 		return Exit{}, false, err
 	}
-	var si rawSiginfo
-	var ru rawRusage
-	var e syscall.Errno
-	for {
-		if e = waitid(P_PIDFD, c.fd, &si, uint32(WEXITED|WNOHANG), &ru); e != syscall.EINTR {
-			break
-		}
-	}
-	s := si.sigchld()
-	if e != 0 {
+	// Linux's wait6 is waitid with an rusage: call it so, and say so.
+	var si raw.Siginfo
+	var ru raw.Rusage
+	if e := raw.WaitidRusage(int(P_PIDFD), c.fd, &si, uint32(WEXITED|WNOHANG), &ru); e != 0 {
 		return Exit{}, false, syscallError("waitid", e)
-	} else if s.Pid == 0 {
+	}
+	s := si.SigChld()
+	if s.Pid == 0 {
 		return Exit{}, false, nil
 	}
-	return Exit{Pid: c.pid, Status: statusFromSiginfo(Code(s.Code), s.Status), Rusage: ru.rusage()}, true, nil
+	return Exit{Pid: c.pid, Status: WaitStatus(raw.StatusFromSiginfo(s.Code, s.Status)), Rusage: Rusage(ru.Decode())}, true, nil
 }
 
 // peek reports whether the child has exited, with a WNOWAIT waitid on the
@@ -138,11 +128,11 @@ func (c *pidfdChild) peek() (bool, error) {
 	if c.fd < 0 {
 		return false, nil
 	}
-	var si rawSiginfo
-	if e := waitidNoEINTR(c.fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
+	var si raw.Siginfo
+	if e := raw.Waitid(int(P_PIDFD), c.fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
 		return false, syscallError("waitid", e)
 	}
-	s := si.sigchld()
+	s := si.SigChld()
 	return s.Pid != 0 && isExit(Code(s.Code)), nil
 }
 

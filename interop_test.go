@@ -12,6 +12,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/procwait/wait/internal/raw"
 )
 
 func TestStatusConversionsRoundTrip(t *testing.T) {
@@ -75,7 +77,7 @@ func TestRusageFromSyscallFields(t *testing.T) {
 	}
 	want := Rusage{
 		UserTime: time.Second + 500*time.Microsecond, SystemTime: 2*time.Second + 7*time.Microsecond,
-		MaxRSS: 3 * hostRusage.MaxRSSUnit, IntegralSharedRSS: 4, IntegralDataRSS: 5, IntegralStackRSS: 6,
+		MaxRSS: 3 * raw.HostRusage.MaxRSSUnit, IntegralSharedRSS: 4, IntegralDataRSS: 5, IntegralStackRSS: 6,
 		MinorFaults: 7, MajorFaults: 8, Swaps: 9, BlockInputs: 10, BlockOutputs: 11,
 		MessagesSent: 12, MessagesReceived: 13, SignalsReceived: 14,
 		VoluntaryContextSwitches: 15, InvoluntaryContextSwitches: 16,
@@ -99,24 +101,24 @@ func TestRusageFromSyscallFields(t *testing.T) {
 // (internal/abi's tests and TestSmallRusageSaturates cover the clamps).
 func TestRusageDecodeMatchesSyscall(t *testing.T) {
 	hostTables(t)
-	if int(unsafe.Sizeof(syscall.Rusage{})) != hostRusage.Size {
+	if int(unsafe.Sizeof(syscall.Rusage{})) != raw.HostRusage.Size {
 		t.Skip("syscall.Rusage is not the host's struct rusage (TestRusageSizes fails)")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 1000 {
-		var w rawWRusage
+		var w raw.WRusage
 		var want WRusage
 		for half, p := range []*Rusage{&want.Self, &want.Children} {
-			ru := (*syscall.Rusage)(unsafe.Add(unsafe.Pointer(&w), half*hostRusage.Size))
+			ru := (*syscall.Rusage)(unsafe.Add(unsafe.Pointer(&w), half*raw.HostRusage.Size))
 			*p = randomRusage(rng, ru)
 			if got := RusageFromSyscall(ru); got != *p {
 				t.Fatalf("RusageFromSyscall(%+v) = %+v, want %+v", *ru, got, *p)
 			}
 		}
-		if got := w.wrusage(); got != want {
+		if got := wrusageOf(&w); got != want {
 			t.Fatalf("wrusage() = %+v, syscall.Rusage says %+v", got, want)
 		}
-		if got := w.self().rusage(); got != want.Self {
+		if got := Rusage(w.Self().Decode()); got != want.Self {
 			t.Fatalf("rusage() = %+v, syscall.Rusage says %+v", got, want.Self)
 		}
 	}
@@ -138,7 +140,7 @@ func randomRusage(rng *rand.Rand, ru *syscall.Rusage) Rusage {
 	counter := func(name string) int64 { return set(name, int64(int32(rng.Uint32()))) }
 	return Rusage{
 		UserTime: timeval("Utime"), SystemTime: timeval("Stime"),
-		MaxRSS:            set("Maxrss", rng.Int64N(1<<31)) * hostRusage.MaxRSSUnit,
+		MaxRSS:            set("Maxrss", rng.Int64N(1<<31)) * raw.HostRusage.MaxRSSUnit,
 		IntegralSharedRSS: counter("Ixrss"), IntegralDataRSS: counter("Idrss"), IntegralStackRSS: counter("Isrss"),
 		MinorFaults: counter("Minflt"), MajorFaults: counter("Majflt"), Swaps: counter("Nswap"),
 		BlockInputs: counter("Inblock"), BlockOutputs: counter("Oublock"),
@@ -149,11 +151,11 @@ func randomRusage(rng *rand.Rand, ru *syscall.Rusage) Rusage {
 
 func TestRusageSizes(t *testing.T) {
 	hostTables(t)
-	if got := int(unsafe.Sizeof(syscall.Rusage{})); got != hostRusage.Size {
-		t.Errorf("sizeof(syscall.Rusage) = %d, abi RusageLayout.Size %d (%s/%s)", got, hostRusage.Size, runtime.GOOS, runtime.GOARCH)
+	if got := int(unsafe.Sizeof(syscall.Rusage{})); got != raw.HostRusage.Size {
+		t.Errorf("sizeof(syscall.Rusage) = %d, abi RusageLayout.Size %d (%s/%s)", got, raw.HostRusage.Size, runtime.GOOS, runtime.GOARCH)
 	}
-	if got := int(unsafe.Sizeof(unix.Rusage{})); got != hostRusage.Size {
-		t.Errorf("sizeof(unix.Rusage) = %d, abi RusageLayout.Size %d (%s/%s)", got, hostRusage.Size, runtime.GOOS, runtime.GOARCH)
+	if got := int(unsafe.Sizeof(unix.Rusage{})); got != raw.HostRusage.Size {
+		t.Errorf("sizeof(unix.Rusage) = %d, abi RusageLayout.Size %d (%s/%s)", got, raw.HostRusage.Size, runtime.GOOS, runtime.GOARCH)
 	}
 }
 
@@ -193,8 +195,8 @@ func TestExitFromProcessState(t *testing.T) {
 		if e.Rusage.UserTime != ps.UserTime() || e.Rusage.SystemTime != ps.SystemTime() {
 			t.Errorf("%s %s: times %v/%v, ProcessState %v/%v", c.mode, c.arg, e.Rusage.UserTime, e.Rusage.SystemTime, ps.UserTime(), ps.SystemTime())
 		}
-		if sys := ps.SysUsage().(*syscall.Rusage); e.Rusage.MaxRSS != int64(sys.Maxrss)*hostRusage.MaxRSSUnit || e.Rusage.MaxRSS <= 0 {
-			t.Errorf("%s %s: MaxRSS %d, ProcessState %d units of %d", c.mode, c.arg, e.Rusage.MaxRSS, sys.Maxrss, hostRusage.MaxRSSUnit)
+		if sys := ps.SysUsage().(*syscall.Rusage); e.Rusage.MaxRSS != int64(sys.Maxrss)*raw.HostRusage.MaxRSSUnit || e.Rusage.MaxRSS <= 0 {
+			t.Errorf("%s %s: MaxRSS %d, ProcessState %d units of %d", c.mode, c.arg, e.Rusage.MaxRSS, sys.Maxrss, raw.HostRusage.MaxRSSUnit)
 		}
 		if want := "pid " + itoa(ps.Pid()) + ": " + e.Status.String(); e.String() != want {
 			t.Errorf("Exit.String() = %q, want %q", e.String(), want)

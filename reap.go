@@ -63,6 +63,12 @@ func Reap(ctx context.Context, fn func(Exit)) error {
 	if ctx == nil {
 		panic("wait: Reap with a nil Context")
 	}
+	return reapLoop(ctx, fn, false)
+}
+
+// reapLoop is Reap's loop, and ReapAll's with untilNone: a sweep at every
+// SIGCHLD until ctx ends or, with untilNone, no child is left.
+func reapLoop(ctx context.Context, fn func(Exit), untilNone bool) error {
 	if fn == nil {
 		fn = func(Exit) {}
 	}
@@ -79,6 +85,11 @@ func Reap(ctx context.Context, fn func(Exit)) error {
 	for {
 		if err := r.sweep(ctx, fn); err != nil {
 			return err
+		}
+		if untilNone {
+			if gone, err := noChildLeft(); err != nil || gone {
+				return err
+			}
 		}
 		select {
 		case <-done:
@@ -174,19 +185,18 @@ const (
 func reapOne() (Exit, reapResult, error) {
 	spawnMu.Lock()
 	defer spawnMu.Unlock()
-	var info Info
-	err := Waitid(P_ALL, 0, &info, WEXITED|WNOHANG|WNOWAIT)
+	pid, code, err := peek(P_ALL, 0)
 	switch {
 	case errors.Is(err, syscall.ECHILD):
 		return Exit{}, reapedNone, nil
 	case err != nil:
 		return Exit{}, reapedNone, err
-	case info.Pid == 0:
+	case pid == 0:
 		return Exit{}, reapedNone, nil
-	case !isExit(info.Code):
-		return Exit{Pid: info.Pid}, blocked, nil
+	case !isExit(code):
+		return Exit{Pid: pid}, blocked, nil
 	}
-	return reapExitedLocked(info.Pid)
+	return reapExitedLocked(pid)
 }
 
 // reapListed is reapOne for one child, found by listing: it peeks at pid and
@@ -228,16 +238,14 @@ func reapExitedLocked(pid int) (Exit, reapResult, error) {
 	if exited, err := peekExit(pid); err != nil || !exited {
 		return Exit{}, skipped, nil
 	}
-	var e Exit
-	wpid, err := Wait4(pid, &e.Status, WNOHANG, &e.Rusage)
+	e, err := reap4(pid)
 	switch {
-	case errors.Is(err, syscall.ECHILD), err == nil && wpid == 0:
+	case errors.Is(err, syscall.ECHILD), err == nil && e.Pid == 0:
 		return Exit{}, skipped, nil
 	case err != nil:
 		return Exit{}, reapedNone, err
 	case !e.Status.Exited() && !e.Status.Signaled():
 		return Exit{}, skipped, nil
 	}
-	e.Pid = wpid
 	return e, reapedUnowned, nil
 }

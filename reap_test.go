@@ -42,6 +42,10 @@ func runReapHelper(mode string, args helperArgs) int {
 		rep, err = stormScenario(num(0), num(1), num(2))
 	case "ownership":
 		rep, err = ownershipScenario()
+	case "reapall":
+		rep, err = reapAllScenario(args.num(0))
+	case "reapall-blocked":
+		rep, err = reapAllBlockedScenario()
 	case "subreaper":
 		rep, err = subreaperScenario()
 	case "probe":

@@ -5,8 +5,6 @@ package wait
 import (
 	"context"
 	"errors"
-	"os"
-	"os/signal"
 	"syscall"
 )
 
@@ -51,32 +49,7 @@ func ReapAll(ctx context.Context, fn func(Exit)) error {
 	if ctx == nil {
 		panic("wait: ReapAll with a nil Context")
 	}
-	if fn == nil {
-		fn = func(Exit) {}
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	// As in Reap: notify before the first sweep, so that a child that exits
-	// after the last look still leaves a SIGCHLD in the channel.
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, syscall.SIGCHLD)
-	defer signal.Stop(sigc)
-	var r reaper
-	done := ctx.Done()
-	for {
-		if err := r.sweep(ctx, fn); err != nil {
-			return err
-		}
-		if gone, err := noChildLeft(); err != nil || gone {
-			return err
-		}
-		select {
-		case <-done:
-			return ctx.Err()
-		case <-sigc:
-		}
-	}
+	return reapLoop(ctx, fn, true)
 }
 
 // noChildLeft reports whether this process has no child at all: the P_ALL
@@ -86,7 +59,7 @@ func ReapAll(ctx context.Context, fn func(Exit)) error {
 func noChildLeft() (bool, error) {
 	spawnMu.Lock()
 	defer spawnMu.Unlock()
-	err := Waitid(P_ALL, 0, nil, WEXITED|WNOHANG|WNOWAIT)
+	_, _, err := peek(P_ALL, 0)
 	switch {
 	case errors.Is(err, syscall.ECHILD):
 	case err != nil:

@@ -4,9 +4,7 @@ package wait
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -18,55 +16,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
-
-// ReapAll takes every child of the process it runs in, so, like Reap's
-// tests, its scenarios run in a re-executed copy of the test binary: when
-// reapAllHelperEnv is set, the init below runs the scenario it names, prints
-// a JSON report and exits (0, or 1 with the reason on stderr).
-const reapAllHelperEnv = "WAIT_REAPALL_HELPER"
-
-func init() { runHelperIf(reapAllHelperEnv, runReapAllHelper) }
-
-func runReapAllHelper(mode string, args helperArgs) int {
-	var rep any
-	var err error
-	switch mode {
-	case "all":
-		rep, err = reapAllScenario(args.num(0))
-	case "blocked":
-		rep, err = reapAllBlockedScenario()
-	default:
-		err = fmt.Errorf("unknown ReapAll helper mode %q", mode)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ReapAll helper %s: %v\n", mode, err)
-		return 1
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(rep); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
-}
-
-// runReapAllScenario runs the helper in mode with a time bound and decodes
-// its report into rep; the helper is killed by its pid when the bound passes.
-func runReapAllScenario(t *testing.T, bound time.Duration, rep any, mode string, args ...string) {
-	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err, "finding the test binary to re-execute")
-	ctx, cancel := context.WithTimeout(context.Background(), bound)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Env = childEnv(os.Environ(), reapAllHelperEnv, mode)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	require.NoError(t, err, "helper %s failed (bound %v); stderr:\n%s", mode, bound, stderr.String())
-	require.NoError(t, json.Unmarshal(out, rep), "helper output: %s", out)
-}
 
 // TestReapAll: in a helper that made itself a subreaper, 50 unowned
 // children (the test binary blocked on one gate pipe, exiting 10 to 14), a
@@ -81,7 +31,7 @@ func runReapAllScenario(t *testing.T, bound time.Duration, rep any, mode string,
 func TestReapAll(t *testing.T) {
 	requireSubreaper(t)
 	var rep reapAllReport
-	runReapAllScenario(t, 3*time.Minute, &rep, "all", "50")
+	runReapScenario(t, 3*time.Minute, &rep, "reapall", "50")
 	t.Logf("report: %+v", rep)
 	assert.Empty(t, rep.Problems)
 	assert.Equal(t, 50, rep.Plain, "plain children started")
@@ -271,7 +221,7 @@ func reapAllScenario(nPlain int) (rep *reapAllReport, err error) {
 // SIGSTOP. Then both are killed by PID and reaped with SIGKILL's status.
 func TestReapAllBlocked(t *testing.T) {
 	var rep reapAllBlockedReport
-	runReapAllScenario(t, 2*time.Minute, &rep, "blocked")
+	runReapScenario(t, 2*time.Minute, &rep, "reapall-blocked")
 	t.Logf("report: %+v", rep)
 	assert.Empty(t, rep.Problems)
 	assert.Equal(t, "exit status 4", rep.Short, "the child that exited while ReapAll ran, as fn saw it")

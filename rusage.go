@@ -1,11 +1,10 @@
 package wait
 
 import (
-	"runtime"
 	"time"
-	"unsafe"
 
 	"github.com/procwait/wait/internal/abi"
+	"github.com/procwait/wait/internal/raw"
 )
 
 // Rusage is struct rusage in portable units: times as durations, MaxRSS in
@@ -44,44 +43,12 @@ type WRusage struct {
 	Self, Children Rusage
 }
 
-// rawRusage is room for the largest struct rusage (144 bytes), 8-byte aligned.
-type rawRusage [18]uint64
-
-// rawWRusage is a struct __wrusage / struct wrusage: two struct rusage back
-// to back, so Children starts at hostRusage.Size.
-type rawWRusage [2 * len(rawRusage{})]uint64
-
-var hostRusage = func() abi.RusageLayout {
-	if o, ok := abi.ForOS(runtime.GOOS); ok {
-		if l, ok := o.Rusage[runtime.GOARCH]; ok {
-			return l
-		}
-	}
-	return abi.RusageLayout{Size: 1 << 30} // decodes to zero; a test catches a missing entry
-}()
-
-func (r *rawRusage) bytes() []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(r)), unsafe.Sizeof(*r))
-}
-
-func (r *rawRusage) rusage() Rusage { return decodeRusage(r.bytes()) }
-
-func (r *rawWRusage) bytes() []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(r)), unsafe.Sizeof(*r))
-}
-
-// self returns the first struct rusage; Linux's waitid fills it alone.
-func (r *rawWRusage) self() *rawRusage { return (*rawRusage)(unsafe.Pointer(r)) }
-
-func (r *rawWRusage) wrusage() WRusage {
-	b := r.bytes()
-	return WRusage{
-		Self:     decodeRusage(b),
-		Children: decodeRusage(b[min(hostRusage.Size, len(b)):]),
-	}
+// wrusageOf decodes a struct __wrusage / struct wrusage without allocating.
+func wrusageOf(w *raw.WRusage) WRusage {
+	return WRusage{Self: Rusage(w.Self().Decode()), Children: Rusage(w.Children())}
 }
 
 // decodeRusage converts the host's struct rusage in b, in the host's byte
 // order, without allocating; internal/abi's Decode says how the times and
 // MaxRSS saturate.
-func decodeRusage(b []byte) Rusage { return Rusage(hostRusage.Decode(b, abi.Native)) }
+func decodeRusage(b []byte) Rusage { return Rusage(raw.HostRusage.Decode(b, abi.Native)) }

@@ -1,9 +1,7 @@
 package wait
 
 import (
-	"runtime"
 	"strconv"
-	"unsafe"
 
 	"github.com/procwait/wait/internal/abi"
 	"github.com/procwait/wait/internal/posix"
@@ -58,28 +56,6 @@ func (c Code) String() string {
 	}
 	return "Code(" + strconv.Itoa(int(c)) + ")"
 }
-
-// rawSiginfo is room for the largest siginfo_t (256 bytes on illumos amd64),
-// 8-byte aligned.
-type rawSiginfo [32]uint64
-
-// hostSiginfo is the host architecture's siginfo_t layout.
-var hostSiginfo = func() abi.SiginfoLayout {
-	if o, ok := abi.ForOS(runtime.GOOS); ok {
-		if l, ok := o.Siginfo[runtime.GOARCH]; ok {
-			return l
-		}
-	}
-	return abi.SiginfoLayout{Size: 1 << 30} // decodes to zero; a test catches a missing entry
-}()
-
-func (r *rawSiginfo) bytes() []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(r)), unsafe.Sizeof(*r))
-}
-
-// sigchld decodes the fields the kernel filled, at the host layout's offsets
-// and in the host's byte order, without allocating.
-func (r *rawSiginfo) sigchld() abi.SigChld { return hostSiginfo.Decode(r.bytes(), abi.Native) }
 
 func infoFrom(s abi.SigChld) Info {
 	uid := int(uint32(s.UID))

@@ -1,12 +1,6 @@
 package wait
 
-import (
-	"math"
-	"os"
-	"strconv"
-
-	"github.com/procwait/wait/internal/posix"
-)
+import "github.com/procwait/wait/internal/posix"
 
 // SignalGroup sends sig to the process group that the child leads: the
 // child, and every process still in its group, such as the grandchildren of
@@ -31,16 +25,5 @@ import (
 // wrapping os.ErrClosed. On systems without process groups (windows, plan9,
 // js, wasip1) it fails wrapping errors.ErrUnsupported.
 func (h *Handle) SignalGroup(sig posix.Signal) error {
-	if sig < 0 || int64(sig) > math.MaxInt32 {
-		return handleErr("signal group", h.pid, "signal number "+strconv.FormatInt(int64(sig), 10)+" does not fit a C int signal", posix.EINVAL)
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	switch {
-	case h.reaped:
-		return handleErr("signal group", h.pid, "the child was reaped", os.ErrProcessDone)
-	case h.closed:
-		return h.closedErr("signal group")
-	}
-	return signalGroupLocked(h, sig)
+	return h.send("signal group", sig, true)
 }

@@ -3,17 +3,13 @@
 package wait
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"math"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -69,42 +65,17 @@ func TestSignalGroup(t *testing.T) {
 			// The grandchild blocks reading fd 3 (the read end of hold,
 			// whose write end only the test has) and prints nothing;
 			// the shell prints the grandchild's PID and waits for it.
-			holdR, holdW, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer holdW.Close()
-			outR, outW, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer outR.Close()
-			cmd := exec.Command("/bin/sh", "-c", "cat <&3 & echo $!; wait")
-			cmd.ExtraFiles = []*os.File{holdR}
-			cmd.Stdout = outW
-			cmd.Stderr = os.Stderr
+			sh := newHeldShell(t, "cat <&3 & echo $!; wait")
+			cmd := sh.cmd
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 			h := hStartCmd(t, cmd)
-			holdR.Close()
-			outW.Close()
 			if p.name == "pidfd" {
 				if _, ok := h.sys.(*pidfdChild); !ok {
 					t.Fatalf("the Handle has no pidfd (%T)", h.sys)
 				}
 			}
 
-			if err := outR.SetReadDeadline(time.Now().Add(pollBound)); err != nil {
-				t.Fatal(err)
-			}
-			br := bufio.NewReader(outR)
-			line, err := br.ReadString('\n')
-			if err != nil {
-				t.Fatalf("reading the grandchild's PID: %q, %v", line, err)
-			}
-			gpid, err := strconv.Atoi(strings.TrimSpace(line))
-			if err != nil {
-				t.Fatalf("the shell printed %q, not a PID", line)
-			}
+			gpid := sh.grandchild(t)
 			t.Cleanup(func() { sgReapIfOurs(t, gpid) })
 			if pgid, err := unix.Getpgid(gpid); err != nil || pgid != h.Pid() {
 				t.Fatalf("grandchild %d is in group %d (%v); want the shell's group %d", gpid, pgid, err, h.Pid())
@@ -118,7 +89,7 @@ func TestSignalGroup(t *testing.T) {
 			}
 			// EOF only once every holder of the write end is gone: the
 			// shell and the grandchild.
-			rest, err := io.ReadAll(br)
+			rest, err := io.ReadAll(sh.br)
 			if err != nil {
 				t.Fatalf("waiting for EOF on the shell's stdout: %v (the grandchild survived?)", err)
 			}

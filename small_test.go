@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/procwait/wait/internal/abi"
+
+	"github.com/procwait/wait/internal/raw"
 )
 
 // Regression tests for the small defects of issue 10, item 9: Options.String
@@ -154,18 +156,18 @@ func nameOfBits(v uint32) (string, bool) {
 // hostRusageBytes builds the struct rusage a kernel would write, in the host
 // layout: utime and stime as given, ru_maxrss as given and every other
 // counter i+1.
-func hostRusageBytes(t *testing.T, usec, uusec, ssec, susec, maxrss int64) *rawRusage {
+func hostRusageBytes(t *testing.T, usec, uusec, ssec, susec, maxrss int64) *raw.Rusage {
 	t.Helper()
-	var r rawRusage
-	if hostRusage.Size > len(r.bytes()) {
+	var r raw.Rusage
+	if raw.HostRusage.Size > len(r.Bytes()) {
 		t.Skipf("no struct rusage layout for %s/%s", runtime.GOOS, runtime.GOARCH)
 	}
-	b := r.bytes()
-	hostRusage.PutTimeval(b, abi.Native, 0, usec, uusec)
-	hostRusage.PutTimeval(b, abi.Native, 1, ssec, susec)
-	hostRusage.PutLong(b, abi.Native, 0, maxrss)
+	b := r.Bytes()
+	raw.HostRusage.PutTimeval(b, abi.Native, 0, usec, uusec)
+	raw.HostRusage.PutTimeval(b, abi.Native, 1, ssec, susec)
+	raw.HostRusage.PutLong(b, abi.Native, 0, maxrss)
 	for i := 1; i < 14; i++ {
-		hostRusage.PutLong(b, abi.Native, i, int64(i+1))
+		raw.HostRusage.PutLong(b, abi.Native, i, int64(i+1))
 	}
 	return &r
 }
@@ -175,7 +177,7 @@ func hostRusageBytes(t *testing.T, usec, uusec, ssec, susec, maxrss int64) *rawR
 // negative): they must clamp to [0, math.MaxInt64], never wrap.
 func TestSmallRusageSaturates(t *testing.T) {
 	const maxI64 = time.Duration(math.MaxInt64)
-	wide := hostRusage.SecSize == 8
+	wide := raw.HostRusage.SecSize == 8
 	type want struct {
 		user, sys time.Duration
 		maxRSS    int64
@@ -186,7 +188,7 @@ func TestSmallRusageSaturates(t *testing.T) {
 		want                          want
 	}{
 		{"ordinary", 3, 250000, 1, 7, 1000,
-			want{3250 * time.Millisecond, time.Second + 7*time.Microsecond, 1000 * hostRusage.MaxRSSUnit}},
+			want{3250 * time.Millisecond, time.Second + 7*time.Microsecond, 1000 * raw.HostRusage.MaxRSSUnit}},
 		{"zero", 0, 0, 0, 0, 0, want{}},
 		{"negative", -1, 5, -1 << 30, 0, -1, want{0, 0, 0}},
 	}
@@ -215,8 +217,8 @@ func TestSmallRusageSaturates(t *testing.T) {
 				want{math.MaxInt32*time.Second + 999999*time.Microsecond, 0, 0}},
 		}...)
 	}
-	if hostRusage.LongSize == 8 {
-		unit := hostRusage.MaxRSSUnit
+	if raw.HostRusage.LongSize == 8 {
+		unit := raw.HostRusage.MaxRSSUnit
 		cases = append(cases, []struct {
 			name                          string
 			usec, uusec, ssec, susec, rss int64
@@ -233,13 +235,13 @@ func TestSmallRusageSaturates(t *testing.T) {
 			usec, uusec, ssec, susec, rss int64
 			want                          want
 		}{
-			{"maxrss MaxInt32", 0, 0, 0, 0, math.MaxInt32, want{0, 0, math.MaxInt32 * hostRusage.MaxRSSUnit}},
+			{"maxrss MaxInt32", 0, 0, 0, 0, math.MaxInt32, want{0, 0, math.MaxInt32 * raw.HostRusage.MaxRSSUnit}},
 			{"maxrss MinInt32", 0, 0, 0, 0, math.MinInt32, want{0, 0, 0}},
 		}...)
 	}
 	for _, c := range cases {
 		r := hostRusageBytes(t, c.usec, c.uusec, c.ssec, c.susec, c.rss)
-		got := r.rusage()
+		got := Rusage(r.Decode())
 		if got.UserTime != c.want.user || got.SystemTime != c.want.sys || got.MaxRSS != c.want.maxRSS {
 			t.Errorf("%s: UserTime %d, SystemTime %d, MaxRSS %d; want %d, %d, %d",
 				c.name, got.UserTime, got.SystemTime, got.MaxRSS, c.want.user, c.want.sys, c.want.maxRSS)
@@ -253,10 +255,10 @@ func TestSmallRusageSaturates(t *testing.T) {
 			}
 		}
 		// The same bytes as both halves of a __wrusage decode alike.
-		var w rawWRusage
-		copy(w.bytes(), r.bytes()[:hostRusage.Size])
-		copy(w.bytes()[hostRusage.Size:], r.bytes()[:hostRusage.Size])
-		if wr := w.wrusage(); wr.Self != got || wr.Children != got {
+		var w raw.WRusage
+		copy(w.Bytes(), r.Bytes()[:raw.HostRusage.Size])
+		copy(w.Bytes()[raw.HostRusage.Size:], r.Bytes()[:raw.HostRusage.Size])
+		if wr := wrusageOf(&w); wr.Self != got || wr.Children != got {
 			t.Errorf("%s: wrusage %+v, want both %+v", c.name, wr, got)
 		}
 	}
@@ -279,13 +281,13 @@ func overOrExact(v, unit int64) int64 {
 // path, saturation included.
 func TestSmallRusageDecodeAllocs(t *testing.T) {
 	r := hostRusageBytes(t, math.MaxInt32, 999999, -1, 0, math.MaxInt32)
-	var w rawWRusage
-	copy(w.bytes(), r.bytes()[:hostRusage.Size])
+	var w raw.WRusage
+	copy(w.Bytes(), r.Bytes()[:raw.HostRusage.Size])
 	var sink Rusage
 	if n := testing.AllocsPerRun(1000, func() {
-		sink = r.rusage()
-		sink = w.wrusage().Children
-		sink = decodeRusage(w.bytes())
+		sink = Rusage(r.Decode())
+		sink = wrusageOf(&w).Children
+		sink = decodeRusage(w.Bytes())
 	}); n != 0 {
 		t.Errorf("rusage decoding: %v allocations per run, want 0", n)
 	}
@@ -347,20 +349,20 @@ func TestSmallUnsupportedHostNamesGOOS(t *testing.T) {
 // BenchmarkRusageDecode decodes a __wrusage whose times and MaxRSS saturate,
 // as Wait6 does on every call that asks for it.
 func BenchmarkRusageDecode(b *testing.B) {
-	var w rawWRusage
-	if hostRusage.Size > len(rawRusage{})*8 {
+	var w raw.WRusage
+	if raw.HostRusage.Size > len(raw.Rusage{})*8 {
 		b.Skipf("no struct rusage layout for %s/%s", runtime.GOOS, runtime.GOARCH)
 	}
-	raw := w.bytes()
+	buf := w.Bytes()
 	for _, half := range []int{0, 1} {
-		hostRusage.PutTimeval(raw[half*hostRusage.Size:], abi.Native, 0, math.MaxInt64, 999999)
-		hostRusage.PutTimeval(raw[half*hostRusage.Size:], abi.Native, 1, 12, 345678)
-		hostRusage.PutLong(raw[half*hostRusage.Size:], abi.Native, 0, math.MaxInt64)
+		raw.HostRusage.PutTimeval(buf[half*raw.HostRusage.Size:], abi.Native, 0, math.MaxInt64, 999999)
+		raw.HostRusage.PutTimeval(buf[half*raw.HostRusage.Size:], abi.Native, 1, 12, 345678)
+		raw.HostRusage.PutLong(buf[half*raw.HostRusage.Size:], abi.Native, 0, math.MaxInt64)
 	}
 	b.ReportAllocs()
 	var sink WRusage
 	for b.Loop() {
-		sink = w.wrusage()
+		sink = wrusageOf(&w)
 	}
 	_ = sink
 }

@@ -3,7 +3,9 @@ package wait
 import (
 	"math"
 
+	"github.com/procwait/wait/internal/abi"
 	"github.com/procwait/wait/internal/posix"
+	"github.com/procwait/wait/internal/raw"
 )
 
 // Wait4 wraps wait4(2): it waits for a child selected by pid (> 0: that child;
@@ -20,7 +22,7 @@ import (
 // built on waitid (libc's wait4 reads pid 0 and -1 differently from wait4(2)
 // elsewhere) and its rusage holds only the child's CPU times.
 //
-// EINTR is retried. Errors are *os.SyscallError{Syscall: "wait4"}.
+// EINTR is retried (internal/raw). Errors are *os.SyscallError{Syscall: "wait4"}.
 func Wait4(pid int, status *WaitStatus, options Options, rusage *Rusage) (wpid int, err error) {
 	opts, err := checkOptions("wait4", options, hostWait4Mask)
 	if err != nil {
@@ -29,21 +31,21 @@ func Wait4(pid int, status *WaitStatus, options Options, rusage *Rusage) (wpid i
 	if pid < math.MinInt32 || pid > math.MaxInt32 {
 		return 0, invalid("wait4", "pid %d does not fit pid_t", pid)
 	}
-	var raw rawRusage
-	var ru *rawRusage
+	var buf raw.Rusage
+	var ru *raw.Rusage
 	if rusage != nil {
-		ru = &raw
+		ru = &buf
 	}
-	var errno posix.Errno
-	ignoringEINTR(func() posix.Errno {
-		wpid, errno = sysWait4(pid, status, opts, ru)
-		return errno
-	})
+	wpid, errno := raw.Wait4(pid, (*uint32)(status), opts, ru)
 	if errno != 0 {
 		return 0, syscallError("wait4", errno)
 	}
-	if rusage != nil {
-		*rusage = raw.rusage()
+	switch {
+	case rusage == nil:
+	case wpid == 0:
+		*rusage = Rusage{} // WNOHANG found nothing: the kernel filled nothing
+	default:
+		*(*abi.Rusage)(rusage) = buf.Decode() // in place: no temporary copy
 	}
 	return wpid, nil
 }
@@ -73,17 +75,12 @@ func Waitid(idtype IDType, id int, info *Info, options Options) error {
 	if err != nil {
 		return err
 	}
-	var si rawSiginfo
-	var errno posix.Errno
-	ignoringEINTR(func() posix.Errno {
-		errno = sysWaitid(idtype, id, &si, opts)
-		return errno
-	})
-	if errno != 0 {
+	var si raw.Siginfo
+	if errno := raw.Waitid(int(idtype), id, &si, opts); errno != 0 {
 		return syscallError("waitid", errno)
 	}
 	if info != nil {
-		*info = infoFrom(si.sigchld())
+		*info = infoFrom(si.SigChld())
 	}
 	return nil
 }
@@ -123,36 +120,29 @@ func Wait6(idtype IDType, id int, status *WaitStatus, options Options, wrusage *
 	if err != nil {
 		return 0, err
 	}
-	var si rawSiginfo
-	var raw rawWRusage
-	var wru *rawWRusage
-	if wrusage != nil {
-		wru = &raw
-	}
+	var si raw.Siginfo
 	var errno posix.Errno
-	ignoringEINTR(func() posix.Errno {
-		wpid, errno = sysWait6(idtype, id, status, opts, wru, &si)
-		return errno
-	})
+	if wrusage == nil {
+		wpid, errno = raw.Wait6(int(idtype), id, (*uint32)(status), opts, nil, &si)
+	} else {
+		// The 288-byte buffer is zeroed only when a usage is asked for.
+		var buf raw.WRusage
+		wpid, errno = raw.Wait6(int(idtype), id, (*uint32)(status), opts, &buf, &si)
+		switch {
+		case errno != 0:
+		case wpid == 0:
+			*wrusage = WRusage{} // WNOHANG found nothing: the kernel filled nothing
+		default:
+			*wrusage = wrusageOf(&buf)
+		}
+	}
 	if errno != 0 {
 		return 0, syscallError("wait6", errno)
 	}
-	if wrusage != nil {
-		*wrusage = raw.wrusage()
-	}
 	if info != nil {
-		*info = infoFrom(si.sigchld())
+		*info = infoFrom(si.SigChld())
 	}
 	return wpid, nil
-}
-
-// ignoringEINTR calls fn until it returns something other than EINTR. A
-// blocking wait is interrupted whenever a signal arrives (Go's runtime
-// installs handlers with SA_RESTART, but wait calls interrupted while the
-// signal is delivered to this thread may still report EINTR).
-func ignoringEINTR(fn func() posix.Errno) {
-	for fn() == posix.EINTR {
-	}
 }
 
 // checkOptions validates options for call before any system call: they must

@@ -7,8 +7,8 @@ import (
 )
 
 // macOS has no stable system call ABI: wait4 and waitid are called in
-// libSystem (wait_libc.go, wait_darwin_<goarch>.s); wait6 is emulated with
-// both.
+// libSystem (internal/raw: raw_libc.go, raw_darwin.go,
+// libc_darwin_<goarch>.s); wait6 is emulated with both.
 //
 // Darwin's flags differ from the other BSDs' in ways this file smooths over:
 // WSTOPPED (0x8, waitid's) and WUNTRACED (0x2, wait4's) are different bits,
@@ -27,17 +27,8 @@ import (
 // stale value when it catches SIGCONT (apple-oss-distributions/xnu
 // bsd/kern/kern_sig.c, p_contproc).
 
-//go:cgo_import_dynamic libc_wait4 wait4 "/usr/lib/libSystem.B.dylib"
-//go:cgo_import_dynamic libc_waitid waitid "/usr/lib/libSystem.B.dylib"
-
 // hostStatus decodes by apple-oss-distributions/xnu bsd/sys/wait.h.
 type hostStatus = abi.DarwinStatus
-
-// hostEncoding builds wait4's status word from waitid's siginfo.
-var hostEncoding = abi.DarwinEncoding
-
-// continuedPidIsChild is false: see the CLD_CONTINUED note above.
-const continuedPidIsChild = false
 
 // hostTrapCause is -1: Darwin has no ptrace event stops.
 func hostTrapCause(WaitStatus) int { return -1 }

@@ -2,15 +2,13 @@ package wait
 
 import (
 	"syscall"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/procwait/wait/internal/abi"
 )
 
 // Linux reaches wait4 and waitid as raw system calls and emulates wait6 with
-// waitid, whose fifth argument (struct rusage *) only Linux has.
+// waitid, whose fifth argument (struct rusage *) only Linux has
+// (internal/raw/raw_linux.go).
 
 // hostStatus decodes status words by glibc's rules.
 type hostStatus = abi.LinuxStatus
@@ -38,42 +36,4 @@ func hostOptions(call string, o uint32) (uint32, error) {
 		return 0, unsupported(call, syscall.EINVAL, "WTRAPPED without WEXITED, WSTOPPED or WCONTINUED (Linux cannot wait for ptrace stops alone)")
 	}
 	return o, nil
-}
-
-func sysWait4(pid int, status *WaitStatus, options uint32, ru *rawRusage) (int, syscall.Errno) {
-	r, _, e := unix.Syscall6(unix.SYS_WAIT4, uintptr(pid), uintptr(unsafe.Pointer(status)), uintptr(options), uintptr(unsafe.Pointer(ru)), 0, 0)
-	return int(r), e
-}
-
-func sysWaitid(idtype IDType, id int, info *rawSiginfo, options uint32) syscall.Errno {
-	return waitid(idtype, id, info, options, nil)
-}
-
-// sysWait6 is one waitid call with an rusage. The status word is the one the
-// kernel would have stored for wait4 (kernel/exit.c: wait_task_zombie,
-// wait_task_stopped, wait_task_continued).
-func sysWait6(idtype IDType, id int, status *WaitStatus, options uint32, wru *rawWRusage, info *rawSiginfo) (int, syscall.Errno) {
-	var ru *rawRusage
-	if wru != nil {
-		ru = wru.self()
-	}
-	if e := waitid(idtype, id, info, options, ru); e != 0 {
-		return 0, e
-	}
-	s := info.sigchld()
-	if s.Pid != 0 && status != nil {
-		*status = statusFromSiginfo(Code(s.Code), s.Status)
-	}
-	return int(s.Pid), 0
-}
-
-func waitid(idtype IDType, id int, info *rawSiginfo, options uint32, ru *rawRusage) syscall.Errno {
-	_, _, e := unix.Syscall6(unix.SYS_WAITID, uintptr(idtype), uintptr(id), uintptr(unsafe.Pointer(info)), uintptr(options), uintptr(unsafe.Pointer(ru)), 0)
-	return e
-}
-
-// statusFromSiginfo is the wait4 status word of the event waitid described.
-func statusFromSiginfo(code Code, st int32) WaitStatus {
-	w, _ := abi.LinuxEncoding.Status(int32(code), st)
-	return WaitStatus(w)
 }

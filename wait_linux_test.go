@@ -15,6 +15,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/procwait/wait/internal/raw"
 )
 
 // These tests run against the real kernel: every one starts real children
@@ -291,6 +293,16 @@ func TestWNOHANGNothingReady(t *testing.T) {
 	}
 	if ws != 0xdead {
 		t.Errorf("Wait6 with nothing to report wrote status %#x", uint32(ws))
+	}
+	// A usage left from an earlier call is cleared, not kept: the kernel
+	// fills nothing when WNOHANG finds nothing.
+	ru := Rusage{UserTime: 1, MaxRSS: 1, SignalsReceived: 1}
+	wru := WRusage{Self: ru, Children: ru}
+	if wpid, err := Wait4(pid, nil, WNOHANG, &ru); wpid != 0 || err != nil || ru != (Rusage{}) {
+		t.Errorf("Wait4 = %d, %v, rusage %+v; want 0, nil, zero rusage", wpid, err, ru)
+	}
+	if wpid, err := Wait6(P_PID, pid, nil, WEXITED|WNOHANG, &wru, nil); wpid != 0 || err != nil || wru != (WRusage{}) {
+		t.Errorf("Wait6 = %d, %v, wrusage %+v; want 0, nil, zero wrusage", wpid, err, wru)
 	}
 }
 
@@ -683,7 +695,7 @@ func TestLinuxOptions(t *testing.T) {
 				t.Errorf("Wait4(%v): %v, want wait4 EINVAL (not ErrUnsupported)", o, err)
 			}
 			// The kernel says the same.
-			if _, errno := sysWait4(pid, nil, uint32(o)|uint32(WNOHANG), nil); errno != syscall.EINVAL {
+			if _, errno := raw.Wait4(pid, nil, uint32(o)|uint32(WNOHANG), nil); errno != syscall.EINVAL {
 				t.Errorf("kernel wait4(%v): %v, want EINVAL", o, errno)
 			}
 			stillWaitable(t, pid, "Wait4("+o.String()+")")
@@ -695,7 +707,7 @@ func TestLinuxOptions(t *testing.T) {
 // which are generated from the C headers.
 func TestLinuxLayouts(t *testing.T) {
 	var si unix.Siginfo
-	l := hostSiginfo
+	l := raw.HostSiginfo
 	if got := int(unsafe.Sizeof(si)); got != l.Size {
 		t.Errorf("sizeof(unix.Siginfo) = %d, abi Size %d", got, l.Size)
 	}
@@ -711,15 +723,15 @@ func TestLinuxLayouts(t *testing.T) {
 			t.Errorf("unix.Siginfo.%s at %d, abi says %d (%s)", f.name, f.got, f.want, runtime.GOARCH)
 		}
 	}
-	if got := int(unsafe.Sizeof(unix.Rusage{})); got != hostRusage.Size {
-		t.Errorf("sizeof(unix.Rusage) = %d, abi Size %d", got, hostRusage.Size)
+	if got := int(unsafe.Sizeof(unix.Rusage{})); got != raw.HostRusage.Size {
+		t.Errorf("sizeof(unix.Rusage) = %d, abi Size %d", got, raw.HostRusage.Size)
 	}
-	if got := int(unsafe.Sizeof(syscall.Rusage{})); got != hostRusage.Size {
-		t.Errorf("sizeof(syscall.Rusage) = %d, abi Size %d", got, hostRusage.Size)
+	if got := int(unsafe.Sizeof(syscall.Rusage{})); got != raw.HostRusage.Size {
+		t.Errorf("sizeof(syscall.Rusage) = %d, abi Size %d", got, raw.HostRusage.Size)
 	}
 	var ru unix.Rusage
-	if got := int(unsafe.Offsetof(ru.Maxrss)); got != 2*hostRusage.TimevalSize {
-		t.Errorf("unix.Rusage.Maxrss at %d, abi says %d", got, 2*hostRusage.TimevalSize)
+	if got := int(unsafe.Offsetof(ru.Maxrss)); got != 2*raw.HostRusage.TimevalSize {
+		t.Errorf("unix.Rusage.Maxrss at %d, abi says %d", got, 2*raw.HostRusage.TimevalSize)
 	}
 }
 
@@ -753,6 +765,9 @@ func TestLinuxStrings(t *testing.T) {
 // values, that the word Wait6 builds decodes back to what waitid reported.
 // (The kernel tests above check the words themselves against wait4's.)
 func TestStatusFromSiginfo(t *testing.T) {
+	statusFromSiginfo := func(code Code, st int32) WaitStatus {
+		return WaitStatus(raw.StatusFromSiginfo(int32(code), st))
+	}
 	for st := int32(0); st < 0x10000; st += 0x41 {
 		if s := statusFromSiginfo(CLD_EXITED, st); !s.Exited() || s.ExitStatus() != int(st&0xff) {
 			t.Fatalf("CLD_EXITED %d: %#x (%v)", st, uint32(s), s)

@@ -12,7 +12,8 @@ import (
 )
 
 // OpenBSD pins system calls to libc, so wait4 and waitid are called there
-// (wait_libc.go, wait_openbsd_<goarch>.s); wait6 is emulated with both.
+// (internal/raw: raw_libc.go, raw_openbsd.go, libc_openbsd_<goarch>.s);
+// wait6 is emulated with both.
 //
 // waitid entered libc in OpenBSD 7.3. The symbol is imported lazily (Go's
 // linker does not mark OpenBSD binaries for immediate binding), so a program
@@ -21,18 +22,8 @@ import (
 // missing symbol could be called. Run with LD_BIND_NOW set, such a program
 // would instead fail to start: ld.so then resolves every symbol at load.
 
-//go:cgo_import_dynamic libc_wait4 wait4 "libc.so"
-//go:cgo_import_dynamic libc_waitid waitid "libc.so"
-
 // hostStatus decodes by openbsd/src sys/sys/wait.h.
 type hostStatus = abi.OpenBSDStatus
-
-// hostEncoding builds wait4's status word from waitid's siginfo.
-var hostEncoding = abi.OpenBSDEncoding
-
-// continuedPidIsChild: OpenBSD's waitid reports the child's own pid for
-// CLD_CONTINUED.
-const continuedPidIsChild = true
 
 // hostTrapCause is -1: OpenBSD has no ptrace event stops.
 func hostTrapCause(WaitStatus) int { return -1 }

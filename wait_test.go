@@ -7,37 +7,9 @@ import (
 	"unsafe"
 
 	"github.com/procwait/wait/internal/abi"
-	"github.com/procwait/wait/internal/posix"
-)
 
-func TestIgnoringEINTR(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		results   []posix.Errno
-		wantCalls int
-	}{
-		{"success at once", []posix.Errno{0}, 1},
-		{"EINTR three times", []posix.Errno{posix.EINTR, posix.EINTR, posix.EINTR, 0}, 4},
-		{"EINTR then ECHILD", []posix.Errno{posix.EINTR, posix.ECHILD}, 2},
-		{"other errors are not retried", []posix.Errno{posix.EINVAL, 0}, 1},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			calls := 0
-			var last posix.Errno
-			ignoringEINTR(func() posix.Errno {
-				if calls >= len(c.results) {
-					t.Fatalf("called %d times, beyond the script", calls+1)
-				}
-				last = c.results[calls]
-				calls++
-				return last
-			})
-			if calls != c.wantCalls || last == posix.EINTR {
-				t.Errorf("fn called %d times (last %v), want %d and not EINTR", calls, last, c.wantCalls)
-			}
-		})
-	}
-}
+	"github.com/procwait/wait/internal/raw"
+)
 
 // hostTables skips unless the host OS has an internal/abi table.
 func hostTables(t *testing.T) *abi.OS {
@@ -60,10 +32,10 @@ func hostTables(t *testing.T) *abi.OS {
 // own loads of the layout's int32 fields read them.
 func TestSiginfoDecodeMatchesABI(t *testing.T) {
 	hostTables(t)
-	l := hostSiginfo
+	l := raw.HostSiginfo
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 1000 {
-		var r rawSiginfo
+		var r raw.Siginfo
 		for i := range r {
 			r[i] = rng.Uint64()
 		}
@@ -72,7 +44,7 @@ func TestSiginfoDecodeMatchesABI(t *testing.T) {
 		if l.UID >= 0 {
 			want.UID, want.HasUID = load(l.UID), true
 		}
-		if got := r.sigchld(); got != want {
+		if got := r.SigChld(); got != want {
 			t.Fatalf("sigchld() = %+v, native loads %+v", got, want)
 		}
 	}
@@ -82,28 +54,28 @@ func TestSiginfoDecodeMatchesABI(t *testing.T) {
 // the Info the calls would return.
 func TestInfoFromSiginfo(t *testing.T) {
 	hostTables(t)
-	var r rawSiginfo
-	hostSiginfo.Encode(r.bytes(), abi.Native, abi.SigChld{
+	var r raw.Siginfo
+	raw.HostSiginfo.Encode(r.Bytes(), abi.Native, abi.SigChld{
 		Signo: 17, Code: int32(CLD_EXITED), Pid: 4242, UID: 1001, Status: 77,
 	})
 	want := Info{Pid: 4242, UID: 1001, Signo: 17, Code: CLD_EXITED, Status: 77}
-	if hostSiginfo.UID < 0 {
+	if raw.HostSiginfo.UID < 0 {
 		want.UID = -1
 	}
-	if got := infoFrom(r.sigchld()); got != want {
+	if got := infoFrom(r.SigChld()); got != want {
 		t.Errorf("Info = %+v, want %+v", got, want)
 	}
 }
 
 func TestWaitAllocs(t *testing.T) {
 	hostTables(t)
-	var r rawSiginfo
-	var w rawWRusage
+	var r raw.Siginfo
+	var w raw.WRusage
 	var info Info
 	var ru WRusage
 	n := testing.AllocsPerRun(100, func() {
-		info = infoFrom(r.sigchld())
-		ru = w.wrusage()
+		info = infoFrom(r.SigChld())
+		ru = wrusageOf(&w)
 	})
 	if n != 0 {
 		t.Errorf("decoding siginfo and rusage allocates %v times", n)

@@ -96,41 +96,16 @@ func wWaitStatus(t *testing.T, pid, code int) {
 // shell still gets its status 7, so the Watcher reaped nothing.
 func TestWatchNonChild(t *testing.T) {
 	requireWatch(t)
-	holdR, holdW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holdW.Close()
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer outR.Close()
-	cmd := exec.Command("/bin/sh", "-c", "(cat <&3 >/dev/null; exit 7) & echo $!; wait $!; exit $?")
-	cmd.ExtraFiles = []*os.File{holdR}
-	cmd.Stdout = outW
-	cmd.Stderr = os.Stderr
-	pid := startCmd(t, cmd)
-	holdR.Close()
-	outW.Close()
-	if err := outR.SetReadDeadline(time.Now().Add(pollBound)); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(outR).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the grandchild's PID: %q, %v", line, err)
-	}
-	gpid, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil {
-		t.Fatalf("the shell printed %q, not a PID", line)
-	}
+	sh := newHeldShell(t, "(cat <&3 >/dev/null; exit 7) & echo $!; wait $!; exit $?")
+	pid := startCmd(t, sh.cmd)
+	gpid := sh.grandchild(t)
 	if err := Waitid(P_PID, gpid, nil, WEXITED|WNOHANG|WNOWAIT); !errors.Is(err, syscall.ECHILD) {
 		t.Fatalf("grandchild %d looks like a child of the test: %v", gpid, err)
 	}
 
 	w := mustWatch(t, gpid)
 	wStillRunning(t, w)
-	holdW.Close()
+	sh.hold.Close()
 	wWait(t, w)
 	select {
 	case <-w.Done():
@@ -318,4 +293,60 @@ func TestWatchRefuses(t *testing.T) {
 			w.Close()
 		}
 	}
+}
+
+// heldShell is /bin/sh -c script with fd 3 the read end of a pipe whose
+// write end (hold) only the test holds, and its stdout a pipe read through
+// out: the script starts a grandchild that blocks reading fd 3 and prints
+// its PID.
+type heldShell struct {
+	cmd       *exec.Cmd
+	hold, out *os.File
+	childEnds [2]*os.File
+	br        *bufio.Reader // out, once grandchild has read the PID
+}
+
+func newHeldShell(t *testing.T, script string) *heldShell {
+	t.Helper()
+	holdR, holdW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		holdR.Close()
+		holdW.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		holdW.Close()
+		outR.Close()
+	})
+	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd.ExtraFiles = []*os.File{holdR}
+	cmd.Stdout = outW
+	cmd.Stderr = os.Stderr
+	return &heldShell{cmd: cmd, hold: holdW, out: outR, childEnds: [2]*os.File{holdR, outW}}
+}
+
+// grandchild closes the shell's pipe ends in the test (call it once the
+// shell started) and returns the grandchild's PID that the shell printed.
+func (s *heldShell) grandchild(t *testing.T) int {
+	t.Helper()
+	for _, f := range s.childEnds {
+		f.Close()
+	}
+	if err := s.out.SetReadDeadline(time.Now().Add(pollBound)); err != nil {
+		t.Fatal(err)
+	}
+	s.br = bufio.NewReader(s.out)
+	line, err := s.br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the grandchild's PID: %q, %v", line, err)
+	}
+	gpid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("the shell printed %q, not a PID", line)
+	}
+	return gpid
 }

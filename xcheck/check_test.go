@@ -19,8 +19,10 @@ type finding struct {
 	keys []string
 	// source is what was compared: "x/sys", "syscall", "os",
 	// "internal/syscall/unix", "runtime" (Go-side sources), "notes" (the
-	// project's ABI notes, in tables_test.go) or "library" (the root
-	// package's own files, generated from or built on internal/abi).
+	// project's ABI notes, in tables_test.go), "library" (the root
+	// package's own files, generated from or built on internal/abi) or
+	// "internal/raw" (the library's internal/raw: its generated constants,
+	// buffers and trampolines).
 	source string
 	// what is the kind of fact: const, offset, size, syscall, split, asm.
 	what  string
@@ -106,6 +108,7 @@ func check(f *facts, o *abi.OS) *result {
 		return fmt.Sprintf("internal/abi ForOS(%q).%s %s (cites %s)", f.goos, group, name, src)
 	}
 	checkConsts(r, f, o, abiDesc)
+	checkRawConsts(r, f, o, abiDesc)
 	checkLibraryTables(r, f, o)
 	checkSiginfo(r, f, o)
 	checkRusage(r, f, o)
@@ -113,6 +116,7 @@ func check(f *facts, o *abi.OS) *result {
 	checkSyscalls(r, f)
 	checkNotesConsts(r, f)
 	checkSplit(r, f, o)
+	checkIDHandoff(r, f)
 	if f.dist {
 		checkTrampolines(r, f)
 	} else if _, libc := notesLibc[f.goos]; libc {
@@ -188,6 +192,58 @@ func checkConsts(r *result, f *facts, o *abi.OS, abiDesc func(string, string, st
 				lv := f.lib.typed[g.kind][name]
 				r.bad("const", "library", []string{g.kind + "/" + name}, "the root package (%s) defines %s = %s for %s, which internal/abi ForOS(%q).%s lacks", lv.pos, name, hex(lv.v), f.target, f.goos, g.kind)
 			}
+		}
+	}
+}
+
+// checkRawConsts compares internal/raw's generated constants (zabi_<goos>.go:
+// the kernel's flags, idtypes and codes, untyped, under their C names) with
+// internal/abi, name for name both ways, and with every Go source that
+// defines the same name (a staleGo entry explains a known difference).
+func checkRawConsts(r *result, f *facts, o *abi.OS, abiDesc func(string, string, string) string) {
+	raw := f.raw
+	seen := map[string]bool{}
+	for _, g := range groups(o) {
+		for _, c := range g.cs {
+			seen[c.Name] = true
+			key := []string{g.kind + "/" + c.Name}
+			ad := abiDesc(g.kind, c.Name, c.Source)
+			rv, ok := raw.untyped[c.Name]
+			if !ok {
+				r.bad("const", raw.source, key, "%s = %s, but internal/raw defines no constant %s for %s (files: %s)", ad, hex(c.Value), c.Name, f.target, strings.Join(raw.files, " "))
+				continue
+			}
+			fd := finding{keys: key, source: raw.source, what: "const", ok: rv.v == c.Value}
+			if !fd.ok {
+				fd.msg = fmt.Sprintf("%s = %s, but internal/raw (%s) %s = %s", ad, hex(c.Value), rv.pos, c.Name, hex(rv.v))
+			}
+			r.add(fd)
+		}
+	}
+	for _, name := range sortedKeys(raw.untyped) {
+		rv := raw.untyped[name]
+		if !seen[name] {
+			r.bad("const", raw.source, nil, "internal/raw (%s) defines %s = %s for %s, which internal/abi ForOS(%q) has in none of Flags, IDTypes and Codes", rv.pos, name, hex(rv.v), f.target, f.goos)
+		}
+		// The Go sources, directly: the value internal/raw passes to the
+		// kernel against the one Go's own code and x/sys use.
+		for _, s := range f.sources() {
+			gv, ok := s.consts[name]
+			if !ok {
+				continue
+			}
+			eq := gv.v == rv.v
+			if strings.HasPrefix(name, "W") {
+				eq = sameFlag(rv.v, gv.v)
+			}
+			fd := finding{source: category(s.label), what: "const", ok: eq}
+			if !eq {
+				fd.msg = fmt.Sprintf("internal/raw (%s) %s = %s, but %s (%s) %s = %s", rv.pos, name, hex(rv.v), s.label, gv.pos, name, hex(gv.v))
+				if st := findStale(f.goos, name, s.label, gv.v, rv.v); st != nil {
+					fd.ok, fd.stale = true, st
+				}
+			}
+			r.add(fd)
 		}
 	}
 }
@@ -281,7 +337,7 @@ func checkLibraryTables(r *result, f *facts, o *abi.OS) {
 
 // checkSiginfo compares the siginfo_t layout with x/sys' Siginfo and
 // internal/syscall/unix's SiginfoChild (Linux), the runtime's siginfo (every
-// OS), and the root package's buffer.
+// OS), and internal/raw's buffer.
 func checkSiginfo(r *result, f *facts, o *abi.OS) {
 	l, ok := o.Siginfo[f.goarch]
 	pre := fmt.Sprintf("Siginfo[%s]/", f.goarch)
@@ -357,12 +413,12 @@ func checkSiginfo(r *result, f *facts, o *abi.OS) {
 			r.cmp("offset", cat, []string{pre + "Pid"}, int64(l.Pid), ad("Pid"), pid, pidDesc)
 		}
 	}
-	if n, ok := f.lib.sizes["rawSiginfo"]; !ok {
-		r.bad("size", "library", nil, "the root package has no rawSiginfo type for %s (renamed? update xcheck)", f.target)
+	if n, ok := f.raw.sizes["Siginfo"]; !ok {
+		r.bad("size", f.raw.source, nil, "internal/raw has no Siginfo type for %s (renamed? update xcheck)", f.target)
 	} else if n < int64(l.Size) {
-		r.bad("size", "library", []string{pre + "Size"}, "%s = %d, but the root package's rawSiginfo holds only %d bytes", ad("Size"), l.Size, n)
+		r.bad("size", f.raw.source, []string{pre + "Size"}, "%s = %d, but internal/raw's Siginfo holds only %d bytes", ad("Size"), l.Size, n)
 	} else {
-		r.add(finding{keys: []string{pre + "Size"}, source: "library", what: "size", ok: true})
+		r.add(finding{keys: []string{pre + "Size"}, source: f.raw.source, what: "size", ok: true})
 	}
 }
 
@@ -371,7 +427,7 @@ func checkSiginfo(r *result, f *facts, o *abi.OS) {
 var rusageFields = []string{"Utime", "Stime", "Maxrss", "Ixrss", "Idrss", "Isrss", "Minflt", "Majflt", "Nswap", "Inblock", "Oublock", "Msgsnd", "Msgrcv", "Nsignals", "Nvcsw", "Nivcsw"}
 
 // checkRusage compares struct rusage and struct timeval with x/sys' and
-// syscall's Rusage and Timeval, and the root package's buffers.
+// syscall's Rusage and Timeval, and internal/raw's buffers.
 func checkRusage(r *result, f *facts, o *abi.OS) {
 	l, ok := o.Rusage[f.goarch]
 	pre := fmt.Sprintf("Rusage[%s]/", f.goarch)
@@ -422,13 +478,13 @@ func checkRusage(r *result, f *facts, o *abi.OS) {
 	for _, b := range []struct {
 		name string
 		want int64
-	}{{"rawRusage", int64(l.Size)}, {"rawWRusage", 2 * int64(l.Size)}} {
-		if n, ok := f.lib.sizes[b.name]; !ok {
-			r.bad("size", "library", nil, "the root package has no %s type for %s (renamed? update xcheck)", b.name, f.target)
+	}{{"Rusage", int64(l.Size)}, {"WRusage", 2 * int64(l.Size)}} {
+		if n, ok := f.raw.sizes[b.name]; !ok {
+			r.bad("size", f.raw.source, nil, "internal/raw has no %s type for %s (renamed? update xcheck)", b.name, f.target)
 		} else if n < b.want {
-			r.bad("size", "library", []string{pre + "Size"}, "%s needs %d bytes, but the root package's %s holds only %d", b.name, b.want, b.name, n)
+			r.bad("size", f.raw.source, []string{pre + "Size"}, "%s needs %d bytes, but internal/raw's %s holds only %d", b.name, b.want, b.name, n)
 		} else {
-			r.add(finding{keys: []string{pre + "Size"}, source: "library", what: "size", ok: true})
+			r.add(finding{keys: []string{pre + "Size"}, source: f.raw.source, what: "size", ok: true})
 		}
 	}
 }
@@ -490,20 +546,21 @@ func notesSyscall(goos, goarch, role string) (int64, bool) {
 	return v, ok
 }
 
-// checkSyscalls compares the system call numbers the root package passes
-// with the notes and with x/sys and syscall, and the notes' numbers with
-// x/sys and syscall whether or not the library uses them.
+// checkSyscalls compares the system call numbers the library passes (wait4,
+// wait6 and waitid in internal/raw, procctl in the root package) with the
+// notes and with x/sys and syscall, and the notes' numbers with x/sys and
+// syscall whether or not the library uses them.
 func checkSyscalls(r *result, f *facts) {
 	src := notesSyscallSource[f.goos]
 	used := map[string]bool{}
-	for _, c := range f.lib.calls {
+	for _, c := range f.libCalls() {
 		role := c.role
 		used[role] = true
 		trap := path.Base(c.trapPkg) + "." + c.trapName
-		if c.trapPkg == libPath {
+		if c.trapPkg == c.lib.label {
 			trap = c.trapName // the package's own constant or table entry
 		}
-		ld := fmt.Sprintf("the root package's %s (%s) passes %s", c.fn, c.pos, trap)
+		ld := fmt.Sprintf("%s's %s (%s) passes %s", c.lib.name, c.fn, c.pos, trap)
 		agreed := []string{fmt.Sprintf("%s = %d", ld, c.trap)}
 		want, ok := notesSyscall(f.goos, f.goarch, role)
 		if !ok {
@@ -527,7 +584,7 @@ func checkSyscalls(r *result, f *facts) {
 	}
 	for _, role := range requiredCalls[f.goos] {
 		if !used[role] {
-			r.bad("syscall", "library", nil, "the root package makes no raw %s system call for %s", role, f.target)
+			r.bad("syscall", "library", nil, "neither the root package nor internal/raw makes a raw %s system call for %s", role, f.target)
 		}
 		want, _ := notesSyscall(f.goos, f.goarch, role)
 		for _, name := range roleNames[role] {
@@ -554,18 +611,20 @@ func checkNotesConsts(r *result, f *facts) {
 		}
 	}
 	o, _ := abi.ForOS(f.goos)
-	for _, key := range sortedKeys(f.lib.uses) {
-		u := f.lib.uses[key]
-		ud := fmt.Sprintf("the root package (%s) uses %s.%s", u.pos, u.pkg, u.name)
-		if want, ok := notesConsts[f.goos][u.name]; ok {
-			r.cmp("const", "notes", nil, u.v, ud, want, fmt.Sprintf("%s's %s per shared/abi/%s.md", f.goos, u.name, f.goos))
-		}
-		if o == nil {
-			continue
-		}
-		for _, g := range groups(o) {
-			if c, ok := find(g.cs, u.name); ok {
-				r.cmp("const", "library", []string{g.kind + "/" + c.Name}, u.v&0xffffffff, ud, c.Value&0xffffffff, fmt.Sprintf("internal/abi ForOS(%q).%s %s", f.goos, g.kind, c.Name))
+	for _, l := range f.libs() {
+		for _, key := range sortedKeys(l.uses) {
+			u := l.uses[key]
+			ud := fmt.Sprintf("%s (%s) uses %s.%s", l.name, u.pos, u.pkg, u.name)
+			if want, ok := notesConsts[f.goos][u.name]; ok {
+				r.cmp("const", "notes", nil, u.v, ud, want, fmt.Sprintf("%s's %s per shared/abi/%s.md", f.goos, u.name, f.goos))
+			}
+			if o == nil {
+				continue
+			}
+			for _, g := range groups(o) {
+				if c, ok := find(g.cs, u.name); ok {
+					r.cmp("const", l.source, []string{g.kind + "/" + c.Name}, u.v&0xffffffff, ud, c.Value&0xffffffff, fmt.Sprintf("internal/abi ForOS(%q).%s %s", f.goos, g.kind, c.Name))
+				}
 			}
 		}
 	}
@@ -658,14 +717,14 @@ func checkSplit(r *result, f *facts, o *abi.OS) {
 	r.cmp("split", "os", []string{"IDSize"}, wantWords, fmt.Sprintf("internal/abi ForOS(%q).IDSize = %d on %d-byte registers: words", f.goos, o.IDSize, f.ptrSize), words, refDesc+": words")
 	pid, hasPID := find(o.IDTypes, "P_PID")
 	found := map[string]bool{}
-	for _, c := range f.lib.calls {
+	for _, c := range f.libCalls() {
 		role := c.role
 		if role != "wait6" && role != "procctl" {
 			continue
 		}
 		found[role] = true
 		s, ok := shapeOf(c.args)
-		ld := fmt.Sprintf("the root package's %s (%s%s) passes %s (%s)", c.fn, c.pos, viaString(c.via), s, argList(c.args))
+		ld := fmt.Sprintf("%s's %s (%s%s) passes %s (%s)", c.lib.name, c.fn, c.pos, viaString(c.via), s, argList(c.args))
 		if !ok || s.pad != rs.pad || s.hi != rs.hi {
 			r.bad("split", "os", nil, "%s: %s, but %s", f.target, ld, refDesc)
 		} else {
@@ -675,43 +734,98 @@ func checkSplit(r *result, f *facts, o *abi.OS) {
 		// idtype: a value of type IDType, or procctl's constant P_PID.
 		switch a := c.args[0]; {
 		case a.isConst && hasPID:
-			r.cmp("split", "library", []string{"IDTypes/P_PID"}, a.val, fmt.Sprintf("the root package's %s (%s) idtype %s", c.fn, c.pos, a.src), pid.Value, fmt.Sprintf("internal/abi ForOS(%q).IDTypes P_PID", f.goos))
+			r.cmp("split", c.lib.source, []string{"IDTypes/P_PID"}, a.val, fmt.Sprintf("%s's %s (%s) idtype %s", c.lib.name, c.fn, c.pos, a.src), pid.Value, fmt.Sprintf("internal/abi ForOS(%q).IDTypes P_PID", f.goos))
 		case !a.idType:
-			r.bad("split", "library", nil, "%s: the first argument %s is neither an IDType nor a constant", ld, a.src)
+			r.bad("split", c.lib.source, nil, "%s: the first argument %s is neither an IDType (internal/raw: the idtype parameter) nor a constant", ld, a.src)
 		}
 		if c.args[s.id].idType {
-			r.bad("split", "library", nil, "%s: the id word %s is an IDType", ld, c.args[s.id].src)
+			r.bad("split", c.lib.source, nil, "%s: the id word %s is an IDType (internal/raw: the idtype parameter)", ld, c.args[s.id].src)
 		}
 		// After the id: wait6 takes status, options, wrusage and info,
 		// procctl takes com and data; the rest of the slots must be 0.
 		n := map[string]int{"wait6": 4, "procctl": 2}[role]
 		if len(s.rest) < n {
-			r.bad("split", "library", nil, "%s: %d arguments after the id, want %d", ld, len(s.rest), n)
+			r.bad("split", c.lib.source, nil, "%s: %d arguments after the id, want %d", ld, len(s.rest), n)
 			continue
 		}
 		for _, a := range s.rest[n:] {
 			if !a.isConst || a.val != 0 {
-				r.bad("split", "library", nil, "%s: %d arguments after the id, want %d and then zeros", ld, len(s.rest), n)
+				r.bad("split", c.lib.source, nil, "%s: %d arguments after the id, want %d and then zeros", ld, len(s.rest), n)
 				break
 			}
 		}
 	}
 	for _, role := range []string{"wait6", "procctl"} {
 		if _, ok := notesSyscall(f.goos, f.goarch, role); ok && !found[role] {
-			r.bad("split", "library", nil, "the root package makes no %s call for %s", role, f.target)
+			r.bad("split", "library", nil, "neither the root package nor internal/raw makes a %s call for %s", role, f.target)
 		}
+	}
+}
+
+// checkIDHandoff checks that every call of an internal/raw function taking
+// (idtype, id, ...), from the root package or within internal/raw, passes an
+// idtype (an IDType value, the caller's own idtype, or a P_* constant) first
+// and an id second: the system calls' own argument order is checked above
+// (checkSplit, the trampolines), and this follows idtype and id from the root
+// package's IDType down to them.
+func checkIDHandoff(r *result, f *facts) {
+	n := 0
+	for _, l := range f.libs() {
+		for _, c := range l.idCalls {
+			n++
+			cd := fmt.Sprintf("%s's %s (%s) calls internal/raw's %s(%s, %s, ...)", l.name, c.fn, c.pos, c.callee, c.idtype.src, c.id.src)
+			switch {
+			case !c.idtype.idType:
+				r.bad("split", l.source, nil, "%s: %s: the idtype slot gets %s, neither an IDType, an idtype variable nor a P_* constant", f.target, cd, c.idtype.src)
+			case c.id.idType:
+				r.bad("split", l.source, nil, "%s: %s: the id slot gets %s, an idtype", f.target, cd, c.id.src)
+			default:
+				r.add(finding{source: l.source, what: "split", ok: true})
+			}
+		}
+	}
+	if n == 0 {
+		r.bad("split", "library", nil, "%s: no call of internal/raw's Waitid or Wait6 found (renamed? update xcheck)", f.target)
 	}
 }
 
 // checkTrampolines checks the libc systems' assembly trampolines against the
 // Go declarations, //go:cgo_import_dynamic and //go:linkname lines, and
-// x/sys' trampolines and imports for the same libc functions.
+// x/sys' trampolines and imports for the same libc functions, in each of
+// the library's packages (internal/raw holds them all now; the root package
+// must then hold none that fails these checks). Between them the packages
+// must import every function the notes list, and have assembly.
 func checkTrampolines(r *result, f *facts) {
 	want, ok := notesLibc[f.goos]
 	if !ok {
 		return
 	}
-	lib := f.lib
+	imported := map[string]string{}
+	var asmFiles []string
+	for _, lib := range f.libs() {
+		checkTrampolinesIn(r, f, lib, want.lib)
+		for _, d := range lib.dynImps {
+			if d.lib == want.lib {
+				imported[d.local] = d.pos
+			}
+		}
+		for _, af := range lib.asm {
+			asmFiles = append(asmFiles, af.path)
+		}
+	}
+	for _, fn := range want.funcs {
+		if _, found := imported["libc_"+fn]; !found {
+			r.bad("asm", "library", nil, "%s: neither the root package nor internal/raw has a //go:cgo_import_dynamic of %s from %q", f.target, fn, want.lib)
+		}
+	}
+	if len(asmFiles) == 0 {
+		r.bad("asm", "library", nil, "%s: neither the root package nor internal/raw has assembly for this libc system (internal/raw's files: %s)", f.target, strings.Join(f.raw.files, " "))
+	}
+}
+
+// checkTrampolinesIn checks the trampolines, imports and links of one of
+// the library's packages; wantLib is the C library the notes name.
+func checkTrampolinesIn(r *result, f *facts, lib *libFacts, wantLib string) {
 	imps := map[string]dynImport{}
 	for _, d := range lib.dynImps {
 		imps[d.local] = d
@@ -722,7 +836,7 @@ func checkTrampolines(r *result, f *facts) {
 	}
 	used := map[string]bool{}
 	fail := func(format string, args ...any) {
-		r.bad("asm", "library", nil, "%s: "+format, append([]any{f.target}, args...)...)
+		r.bad("asm", lib.source, nil, "%s: %s: "+format, append([]any{f.target, lib.name}, args...)...)
 	}
 	pass := func(source, format string, args ...any) {
 		r.add(finding{source: source, what: "asm", ok: true})
@@ -733,8 +847,8 @@ func checkTrampolines(r *result, f *facts) {
 	// function (or for wait4, which x/sys imports on every libc system),
 	// and the libc_<name> naming that ties an import to its trampoline.
 	for _, d := range lib.dynImps {
-		if d.lib != want.lib {
-			fail("//go:cgo_import_dynamic %s %s %q (%s) imports from %q; the notes say %q", d.local, d.remote, d.lib, d.pos, d.lib, want.lib)
+		if d.lib != wantLib {
+			fail("//go:cgo_import_dynamic %s %s %q (%s) imports from %q; the notes say %q", d.local, d.remote, d.lib, d.pos, d.lib, wantLib)
 		} else {
 			pass("notes", "//go:cgo_import_dynamic %s %s (%s) imports from %q, as the notes say", d.local, d.remote, d.pos, d.lib)
 		}
@@ -745,17 +859,12 @@ func checkTrampolines(r *result, f *facts) {
 		if !found {
 			fail("x/sys imports neither %s nor wait4 to compare %s (%s) with", d.remote, d.local, d.pos)
 		} else if ref.lib != d.lib {
-			fail("the root package imports %s from %q (%s), but x/sys imports %s from %q (%s)", d.remote, d.lib, d.pos, ref.remote, ref.lib, ref.pos)
+			fail("%s imports %s from %q (%s), but x/sys imports %s from %q (%s)", lib.name, d.remote, d.lib, d.pos, ref.remote, ref.lib, ref.pos)
 		} else {
 			pass("x/sys", "%s comes from %q as x/sys' %s does (%s)", d.remote, d.lib, ref.remote, ref.pos)
 		}
 		if d.local != "libc_"+d.remote {
 			fail("//go:cgo_import_dynamic (%s) binds %s to %s; the trampolines and x/sys expect libc_%s", d.pos, d.local, d.remote, d.remote)
-		}
-	}
-	for _, fn := range want.funcs {
-		if _, found := imps["libc_"+fn]; !found {
-			fail("no //go:cgo_import_dynamic of %s from %q", fn, want.lib)
 		}
 	}
 
@@ -781,9 +890,6 @@ func checkTrampolines(r *result, f *facts) {
 			datas[d.sym] = d
 		}
 	}
-	if len(texts) == 0 {
-		fail("the root package has no assembly for this libc system (files: %s)", strings.Join(lib.files, " "))
-	}
 	for _, t := range texts {
 		switch {
 		case strings.HasSuffix(t.sym, "_trampoline<>"):
@@ -806,7 +912,7 @@ func checkTrampolines(r *result, f *facts) {
 			if !found {
 				fail("no GLOBL %s(SB) for TEXT %s (%s)", addr, t.sym, t.pos)
 			} else {
-				r.cmp("asm", "library", nil, g.size, fmt.Sprintf("GLOBL %s (%s) size", addr, g.pos), f.ptrSize, fmt.Sprintf("the pointer size of %s", f.target))
+				r.cmp("asm", lib.source, nil, g.size, fmt.Sprintf("GLOBL %s (%s) size", addr, g.pos), f.ptrSize, fmt.Sprintf("the pointer size of %s", f.target))
 				if found && d.width != g.size {
 					fail("DATA %s (%s) writes %d bytes into a %d-byte GLOBL", addr, d.pos, d.width, g.size)
 				}
@@ -816,7 +922,7 @@ func checkTrampolines(r *result, f *facts) {
 			}
 			v, found := lib.vars[addr[1:]]
 			if !found {
-				fail("TEXT %s (%s): the root package declares no variable %s", t.sym, t.pos, addr[1:])
+				fail("TEXT %s (%s): %s declares no variable %s", t.sym, t.pos, lib.name, addr[1:])
 			} else if v.size != f.ptrSize || v.typ != "uintptr" {
 				fail("variable %s (%s) is a %s of %d bytes; DATA stores a %d-byte address", addr[1:], v.pos, v.typ, v.size, f.ptrSize)
 			}
@@ -848,7 +954,7 @@ func checkTrampolines(r *result, f *facts) {
 			if _, err := fmt.Sscanf(t.frame, "$0-%d", &frame); err != nil {
 				fail("TEXT %s (%s) has frame %q, want $0-<args>", t.sym, t.pos, t.frame)
 			} else {
-				r.cmp("asm", "library", nil, frame, fmt.Sprintf("TEXT %s (%s) argument frame", t.sym, t.pos), decl.frame, fmt.Sprintf("the size of %s's arguments (%s) %s", name, decl.pos, decl.sig))
+				r.cmp("asm", lib.source, nil, frame, fmt.Sprintf("TEXT %s (%s) argument frame", t.sym, t.pos), decl.frame, fmt.Sprintf("the size of %s's arguments (%s) %s", name, decl.pos, decl.sig))
 			}
 			for _, target := range t.targets {
 				pkg, fn, _ := strings.Cut(target, ".")
@@ -903,7 +1009,7 @@ func checkTrampolines(r *result, f *facts) {
 		if v, found := lib.vars[l.local]; !found || v.size != f.ptrSize {
 			fail("//go:linkname %s %s (%s): %s must be a pointer-sized variable", l.local, l.target, l.pos, l.local)
 		} else {
-			pass("library", "//go:linkname %s %s (%s): a %s, the imported symbol's slot", l.local, l.target, l.pos, v.typ)
+			pass(lib.source, "//go:linkname %s %s (%s): a %s, the imported symbol's slot", l.local, l.target, l.pos, v.typ)
 		}
 	}
 	for _, d := range lib.dynImps {

@@ -22,9 +22,11 @@ import (
 	"github.com/procwait/wait/internal/testenv"
 )
 
-// The packages type-checked for every target.
+// The packages type-checked for every target: the library's root package,
+// its internal/raw (the wait calls themselves), and x/sys/unix.
 const (
 	libPath  = "github.com/procwait/wait"
+	rawPath  = libPath + "/internal/raw"
 	xsysPath = "golang.org/x/sys/unix"
 )
 
@@ -114,7 +116,10 @@ type sysArg struct {
 	src     string // the expression as written
 	isConst bool
 	val     int64
-	idType  bool // mentions a value of the library's IDType
+	// idType: mentions a value of the root package's IDType or, in
+	// internal/raw (whose idtype and id are both ints), a variable
+	// named idtype.
+	idType bool
 }
 
 // sysCall is a call of syscall/x/sys's Syscall, Syscall6, Syscall9 or their
@@ -131,16 +136,35 @@ type sysCall struct {
 	pos      string
 }
 
-// libFacts are the facts read from the root package for a target.
+// libFacts are the facts read from one of the library's packages for a
+// target: the root package or internal/raw.
 type libFacts struct {
 	srcFacts
+	name    string                     // how messages name the package: "the root package", "internal/raw"
+	source  string                     // the finding source of its comparisons: "library", "internal/raw"
 	typed   map[string]map[string]cval // "Flags"/"IDTypes"/"Codes" -> typed constants of Options/IDType/Code
+	untyped map[string]cval            // untyped W*, P_* and CLD_* constants (internal/raw's zabi_<goos>.go)
 	tables  map[string][]namedVal      // "Flags" -> hostFlags entries, ...
 	scalars map[string]constant.Value  // hostWait4Mask, hostIDSize, hostOS, ...
 	uses    map[string]foreignUse      // "golang.org/x/sys/unix.EVFILT_PROC" -> use
 	vars    map[string]varInfo         // package-level variables
-	sizes   map[string]int64           // rawSiginfo, rawRusage, rawWRusage
+	sizes   map[string]int64           // every package-level type's size: internal/raw's Siginfo, Rusage, WRusage
 	files   []string                   // the Go files of the package for the target
+	idCalls []idCall                   // calls of internal/raw functions that take (idtype, id, ...)
+}
+
+// idCall is a call of an internal/raw function whose first two parameters
+// are idtype and id (Waitid, Wait6, sysWait6, ...): what the caller passes
+// in those two slots.
+type idCall struct {
+	fn, callee string
+	idtype, id idArg
+	pos        string
+}
+
+type idArg struct {
+	src    string
+	idType bool // mentions an IDType value, a variable named idtype or idt, or a P_* constant
 }
 
 type namedVal struct {
@@ -171,8 +195,29 @@ type facts struct {
 	os      *srcFacts
 	isu     *srcFacts // internal/syscall/unix
 	rt      *srcFacts // runtime
-	lib     *libFacts
-	notes   []string // things worth logging (type errors in non-dist targets, ...)
+	lib     *libFacts // the root package
+	raw     *libFacts // internal/raw
+	notes   []string  // things worth logging (type errors in non-dist targets, ...)
+}
+
+// libs are the library's packages, root first.
+func (f *facts) libs() []*libFacts { return []*libFacts{f.lib, f.raw} }
+
+// libCalls are the Syscall* calls of both of the library's packages, each
+// with the package that makes it.
+func (f *facts) libCalls() []libCall {
+	var cs []libCall
+	for _, l := range f.libs() {
+		for _, c := range l.calls {
+			cs = append(cs, libCall{c, l})
+		}
+	}
+	return cs
+}
+
+type libCall struct {
+	sysCall
+	lib *libFacts
 }
 
 // sources are the Go-side sources, in the order messages name them.
@@ -364,7 +409,8 @@ func allFacts(t *testing.T) []*facts {
 	return loaded.facts
 }
 
-// load type-checks the library, x/sys/unix, syscall, os and runtime for tg
+// load type-checks the library (its root package and internal/raw),
+// x/sys/unix, syscall, os and runtime for tg
 // (overlay replaces file contents, as packages.Config.Overlay does, and is
 // honoured for the .s files too) and reads the facts.
 func load(tg target, overlay map[string][]byte) (*facts, error) {
@@ -380,7 +426,7 @@ func load(tg target, overlay map[string][]byte) (*facts, error) {
 		Env:     env,
 		Overlay: overlay,
 	}
-	pkgs, err := packages.Load(cfg, libPath, xsysPath, "syscall", "os", "runtime")
+	pkgs, err := packages.Load(cfg, libPath, rawPath, xsysPath, "syscall", "os", "runtime")
 	if err != nil {
 		return nil, fmt.Errorf("packages.Load: %v", err)
 	}
@@ -404,7 +450,7 @@ func load(tg target, overlay map[string][]byte) (*facts, error) {
 		f.skipped = fmt.Sprintf("go/packages cannot type-check %s for %s: %v", xsysPath, tg, pkgErrors(xp))
 		return f, nil
 	}
-	for _, want := range []string{libPath, "syscall", "os", "runtime"} {
+	for _, want := range []string{libPath, rawPath, "syscall", "os", "runtime"} {
 		p := byPath[want]
 		if p == nil || p.Types == nil {
 			return nil, fmt.Errorf("%s was not loaded for %s", want, tg)
@@ -424,9 +470,12 @@ func load(tg target, overlay map[string][]byte) (*facts, error) {
 	if p := byPath["internal/syscall/unix"]; p != nil && p.Types != nil {
 		f.isu = mk(p)
 	}
-	f.lib = readLibrary(byPath[libPath], sizes, read)
-	if len(f.lib.errs) > 0 {
-		f.notes = append(f.notes, fmt.Sprintf("%s has %d type errors for %s, first: %s", libPath, len(f.lib.errs), tg, f.lib.errs[0]))
+	f.lib = readLibrary(byPath[libPath], sizes, read, "the root package", "library")
+	f.raw = readLibrary(byPath[rawPath], sizes, read, "internal/raw", "internal/raw")
+	for _, l := range f.libs() {
+		if len(l.errs) > 0 {
+			f.notes = append(f.notes, fmt.Sprintf("%s has %d type errors for %s, first: %s", l.label, len(l.errs), tg, l.errs[0]))
+		}
 	}
 	return f, nil
 }
@@ -514,12 +563,19 @@ func readSource(p *packages.Package, sizes types.Sizes, read func(string) ([]byt
 	return s
 }
 
-// readLibrary reads, beyond what readSource does, the root package's
-// generated host tables, its typed constants and what it uses of x/sys and
-// syscall.
-func readLibrary(p *packages.Package, sizes types.Sizes, read func(string) ([]byte, error)) *libFacts {
+// rawConst are the names internal/raw's generated constants have.
+var rawConst = regexp.MustCompile(`^(W[A-Z0-9]+|P_[A-Z]+|CLD_[A-Z]+)$`)
+
+// readLibrary reads, beyond what readSource does, a package of the library
+// (p, named name in messages, its comparisons counted as source): the root
+// package's generated host tables and typed constants, internal/raw's
+// untyped constants, and what either uses of x/sys and syscall.
+func readLibrary(p *packages.Package, sizes types.Sizes, read func(string) ([]byte, error), name, source string) *libFacts {
 	l := &libFacts{
 		srcFacts: *readSource(p, sizes, read, true),
+		name:     name,
+		source:   source,
+		untyped:  map[string]cval{},
 		typed:    map[string]map[string]cval{},
 		tables:   map[string][]namedVal{},
 		scalars:  map[string]constant.Value{},
@@ -550,13 +606,18 @@ func readLibrary(p *packages.Package, sizes types.Sizes, read func(string) ([]by
 					continue
 				}
 			}
+			if b, ok := obj.Type().(*types.Basic); ok && b.Info()&types.IsUntyped != 0 && rawConst.MatchString(name) {
+				if v, ok := intVal(obj.Val()); ok {
+					l.untyped[name] = cval{v, posString(p.Fset, obj.Pos())}
+				}
+			}
 			if strings.HasPrefix(name, "host") {
 				l.scalars[name] = obj.Val()
 			}
 		case *types.Var:
 			l.vars[name] = varInfo{typ: obj.Type().String(), size: sizes.Sizeof(obj.Type()), pos: posString(p.Fset, obj.Pos())}
 		case *types.TypeName:
-			if strings.HasPrefix(name, "raw") {
+			if !obj.IsAlias() {
 				l.sizes[name] = sizes.Sizeof(obj.Type())
 			}
 		}
@@ -603,7 +664,64 @@ func readLibrary(p *packages.Package, sizes types.Sizes, read func(string) ([]by
 		}
 	}
 	l.calls = sysCalls(p, idType)
+	l.idCalls = idCalls(p)
 	return l
+}
+
+// idCalls finds p's calls of internal/raw functions whose first two
+// parameters are named idtype and id.
+func idCalls(p *packages.Package) []idCall {
+	isIDType := func(e ast.Expr) bool {
+		found := false
+		ast.Inspect(e, func(n ast.Node) bool {
+			if x, ok := n.(ast.Expr); ok {
+				if nt, ok := types.Unalias(p.TypesInfo.TypeOf(x)).(*types.Named); ok && nt.Obj().Name() == "IDType" && nt.Obj().Pkg() != nil && nt.Obj().Pkg().Path() == libPath {
+					found = true
+				}
+			}
+			if id, ok := n.(*ast.Ident); ok {
+				switch obj := p.TypesInfo.Uses[id].(type) {
+				case *types.Var:
+					found = found || obj.Name() == "idtype" || obj.Name() == "idt"
+				case *types.Const:
+					found = found || strings.HasPrefix(obj.Name(), "P_")
+				}
+			}
+			return !found
+		})
+		return found
+	}
+	var calls []idCall
+	for _, file := range p.Syntax {
+		for _, d := range file.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok || len(call.Args) < 2 {
+					return true
+				}
+				fn := calleeFunc(p.TypesInfo, call.Fun)
+				if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != rawPath {
+					return true
+				}
+				params := fn.Type().(*types.Signature).Params()
+				if params.Len() < 2 || params.At(0).Name() != "idtype" || params.At(1).Name() != "id" {
+					return true
+				}
+				calls = append(calls, idCall{
+					fn: fd.Name.Name, callee: fn.Name(),
+					idtype: idArg{types.ExprString(call.Args[0]), isIDType(call.Args[0])},
+					id:     idArg{types.ExprString(call.Args[1]), isIDType(call.Args[1])},
+					pos:    posString(p.Fset, call.Pos()),
+				})
+				return true
+			})
+		}
+	}
+	return calls
 }
 
 // sysCalls finds every call of a Syscall* function of syscall or x/sys whose
@@ -673,7 +791,7 @@ func sysCalls(p *packages.Package, idType types.Object) []sysCall {
 				}
 				sc.role = roleOf(sc.trapName)
 				if sc.role == "" && sc.trapPkg == p.PkgPath {
-					sc.role = roleOf(fd.Name.Name) // a package's own number: named by its function
+					sc.role = roleOfFunc(fd.Name.Name) // a package's own number: named by its function
 				}
 				if sc.role == "" {
 					return true
@@ -692,10 +810,15 @@ func sysCalls(p *packages.Package, idType types.Object) []sysCall {
 							sa.val, _ = intVal(tv.Value)
 						}
 					}
-					if idType != nil && e != nil {
+					if e != nil {
 						ast.Inspect(e, func(n ast.Node) bool {
 							if x, ok := n.(ast.Expr); ok {
-								if nt, ok := p.TypesInfo.TypeOf(x).(*types.Named); ok && nt.Obj() == idType {
+								if nt, ok := p.TypesInfo.TypeOf(x).(*types.Named); ok && idType != nil && nt.Obj() == idType {
+									sa.idType = true
+								}
+							}
+							if id, ok := n.(*ast.Ident); ok && idType == nil && id.Name == "idtype" {
+								if _, ok := p.TypesInfo.Uses[id].(*types.Var); ok {
 									sa.idType = true
 								}
 							}
@@ -724,6 +847,18 @@ func roleOf(name string) string {
 		return "wait4"
 	case "wait6", "waitid", "procctl":
 		return n
+	}
+	return ""
+}
+
+// roleOfFunc names the call a function whose name mentions it makes:
+// sysWait6 and wait6 make wait6, waitidRusage waitid, procctl procctl.
+func roleOfFunc(name string) string {
+	n := strings.ToLower(name)
+	for _, role := range []string{"procctl", "waitid", "wait6", "wait4"} {
+		if strings.Contains(n, role) {
+			return role
+		}
 	}
 	return ""
 }
@@ -1053,7 +1188,8 @@ func sigString(sig *types.Signature) string {
 	tuple := func(t *types.Tuple) string {
 		var s []string
 		for i := 0; i < t.Len(); i++ {
-			s = append(s, types.TypeString(t.At(i).Type(), func(p *types.Package) string { return p.Path() }))
+			// Unalias: internal/posix.Errno is syscall.Errno.
+			s = append(s, types.TypeString(types.Unalias(t.At(i).Type()), func(p *types.Package) string { return p.Path() }))
 		}
 		return "(" + strings.Join(s, ", ") + ")"
 	}

@@ -102,63 +102,119 @@ func findCall(t *testing.T, p *packages.Package, trapName string) *ast.CallExpr 
 	return found
 }
 
-// expectMismatch checks tg with the overlay and wants a mismatch that pred
-// accepts; it logs the messages.
-func expectMismatch(t *testing.T, tg target, ov map[string][]byte, pred func(finding) bool) {
+// want is a mismatch a source mutation must cause.
+type want struct {
+	desc string
+	pred func(finding) bool
+}
+
+// names says whether a finding's message cites file (a path as shortPath
+// gives it, such as "internal/raw/wait6_netbsd.go") at some line.
+func names(m finding, file string) bool { return strings.Contains(m.msg, file+":") }
+
+// expectMismatch checks tg with the overlay and wants, for each of wants, a
+// mismatch that its pred accepts; it logs the messages.
+func expectMismatch(t *testing.T, tg target, ov map[string][]byte, wants ...want) {
 	t.Helper()
 	f, err := load(tg, ov)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o, _ := abi.ForOS(tg.goos)
-	var hit bool
-	for _, m := range check(f, o).mismatches() {
-		if pred(m) {
-			hit = true
-			t.Logf("caught: [%s] %s", m.source, m.msg)
+	ms := check(f, o).mismatches()
+	for _, w := range wants {
+		var hit bool
+		for _, m := range ms {
+			if w.pred(m) {
+				hit = true
+				t.Logf("caught (%s): [%s] %s", w.desc, m.source, m.msg)
+			}
 		}
-	}
-	if !hit {
-		t.Errorf("%s: the change went unnoticed", tg)
+		if !hit {
+			t.Errorf("%s: the change went unnoticed by %s", tg, w.desc)
+		}
 	}
 }
 
+// constEdit returns the edit that adds one to the value of p's constant
+// name where it is declared.
+func constEdit(t *testing.T, p *packages.Package, name string) edit {
+	t.Helper()
+	obj, ok := p.Types.Scope().Lookup(name).(*types.Const)
+	if !ok {
+		t.Fatalf("%s: no constant %s", p.PkgPath, name)
+	}
+	v, _ := intVal(obj.Val())
+	var e *edit
+	for _, file := range p.Syntax {
+		ast.Inspect(file, func(n ast.Node) bool {
+			if vs, ok := n.(*ast.ValueSpec); ok {
+				for i, id := range vs.Names {
+					if p.TypesInfo.Defs[id] == obj && i < len(vs.Values) {
+						e = &edit{vs.Values[i].Pos(), vs.Values[i].End(), hex(v + 1)}
+					}
+				}
+			}
+			return e == nil
+		})
+	}
+	if e == nil {
+		t.Fatalf("%s: no declaration of %s with a value", p.PkgPath, name)
+	}
+	return *e
+}
+
+// trapEdit returns the edit that replaces the trap of p's Syscall* call
+// with trapName by the number n.
+func trapEdit(t *testing.T, p *packages.Package, trapName string, n int) edit {
+	t.Helper()
+	call := findCall(t, p, trapName)
+	return edit{call.Args[0].Pos(), call.Args[0].End(), fmt.Sprint(n)}
+}
+
+// TestMutateSource changes the library's source for one target at a time
+// and checks that the comparison fails, citing the changed file.
 func TestMutateSource(t *testing.T) {
 	t.Run("generated constant", func(t *testing.T) {
 		// The root package's WCONTINUED for NetBSD (its zabi file), plus one.
 		tg := target{"netbsd", "amd64", true}
 		p := loadSyntax(t, tg, libPath)
-		obj, ok := p.Types.Scope().Lookup("WCONTINUED").(*types.Const)
-		if !ok {
-			t.Fatal("no constant WCONTINUED")
-		}
-		v, _ := intVal(obj.Val())
-		var e *edit
-		for _, file := range p.Syntax {
-			ast.Inspect(file, func(n ast.Node) bool {
-				if vs, ok := n.(*ast.ValueSpec); ok {
-					for i, id := range vs.Names {
-						if p.TypesInfo.Defs[id] == obj && i < len(vs.Values) {
-							e = &edit{vs.Values[i].Pos(), vs.Values[i].End(), hex(v + 1)}
-						}
-					}
-				}
-				return e == nil
-			})
-		}
-		if e == nil {
-			t.Fatal("no declaration of WCONTINUED")
-		}
-		expectMismatch(t, tg, overlay(t, p.Fset, *e), func(m finding) bool {
-			return m.source == "library" && contains(m.keys, "Flags/WCONTINUED")
-		})
+		expectMismatch(t, tg, overlay(t, p.Fset, constEdit(t, p, "WCONTINUED")), want{"internal/abi vs the root package", func(m finding) bool {
+			return m.source == "library" && contains(m.keys, "Flags/WCONTINUED") && strings.Contains(m.msg, "(zabi_netbsd.go:")
+		}})
+	})
+	t.Run("internal/raw generated constant", func(t *testing.T) {
+		// internal/raw's WEXITED for Linux, plus one: internal/abi and
+		// x/sys (and syscall) both disagree.
+		tg := target{"linux", "arm64", true}
+		p := loadSyntax(t, tg, rawPath)
+		expectMismatch(t, tg, overlay(t, p.Fset, constEdit(t, p, "WEXITED")),
+			want{"internal/abi vs internal/raw", func(m finding) bool {
+				return m.source == "internal/raw" && contains(m.keys, "Flags/WEXITED") && names(m, "internal/raw/zabi_linux.go")
+			}},
+			want{"x/sys vs internal/raw", func(m finding) bool {
+				return m.source == "x/sys" && strings.Contains(m.msg, " WEXITED = ") && names(m, "internal/raw/zabi_linux.go")
+			}})
+	})
+	t.Run("internal/raw generated idtype", func(t *testing.T) {
+		// internal/raw's P_PID for FreeBSD, plus one: internal/abi and os
+		// (_P_PID) disagree.
+		tg := target{"freebsd", "amd64", true}
+		p := loadSyntax(t, tg, rawPath)
+		expectMismatch(t, tg, overlay(t, p.Fset, constEdit(t, p, "P_PID")),
+			want{"internal/abi vs internal/raw", func(m finding) bool {
+				return m.source == "internal/raw" && contains(m.keys, "IDTypes/P_PID") && names(m, "internal/raw/zabi_freebsd.go")
+			}},
+			want{"os vs internal/raw", func(m finding) bool {
+				return m.source == "os" && names(m, "internal/raw/zabi_freebsd.go")
+			}})
 	})
 	t.Run("wait6 id split", func(t *testing.T) {
 		// FreeBSD/arm's wait6 without the pad slot before the id's
 		// register pair: (idtype, id, 0, status, ...) instead of
 		// (idtype, 0, id, 0, status, ...).
 		tg := target{"freebsd", "arm", true}
-		p := loadSyntax(t, tg, libPath)
+		p := loadSyntax(t, tg, rawPath)
 		call := findCall(t, p, "SYS_WAIT6")
 		if tv := p.TypesInfo.Types[call.Args[2]]; tv.Value == nil || constant.Sign(tv.Value) != 0 {
 			t.Fatalf("the wait6 call's second argument is %s, not the pad 0", types.ExprString(call.Args[2]))
@@ -166,20 +222,77 @@ func TestMutateSource(t *testing.T) {
 		ov := overlay(t, p.Fset,
 			edit{call.Args[2].Pos(), call.Args[3].Pos(), ""},
 			edit{call.Rparen, call.Rparen, ", 0"})
-		expectMismatch(t, tg, ov, func(m finding) bool { return m.what == "split" && m.source == "os" })
+		expectMismatch(t, tg, ov, want{"Go's os wait6", func(m finding) bool {
+			return m.what == "split" && m.source == "os" && names(m, "internal/raw/wait6_freebsd_arm.go")
+		}})
 	})
-	t.Run("syscall number", func(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		tg      target
+		trap    string
+		n       int
+		file    string
+		sources []string
+	}{
 		// FreeBSD/amd64's wait6 trap 533 instead of unix.SYS_WAIT6 (532).
-		tg := target{"freebsd", "amd64", true}
-		p := loadSyntax(t, tg, libPath)
-		call := findCall(t, p, "SYS_WAIT6")
-		ov := overlay(t, p.Fset, edit{call.Args[0].Pos(), call.Args[0].End(), "533"})
-		expectMismatch(t, tg, ov, func(m finding) bool { return m.what == "syscall" && (m.source == "x/sys" || m.source == "syscall") })
-	})
+		{"freebsd wait6 number", target{"freebsd", "amd64", true}, "SYS_WAIT6", 533, "internal/raw/wait6_lp64.go", []string{"notes", "x/sys", "syscall"}},
+		// FreeBSD/386's: two words for the id, its own file.
+		{"freebsd/386 wait6 number", target{"freebsd", "386", true}, "SYS_WAIT6", 533, "internal/raw/wait6_freebsd_386.go", []string{"notes", "x/sys", "syscall"}},
+		// NetBSD's wait6 482 instead of syscall.SYS_WAIT6 (481); x/sys
+		// has no SYS_WAIT6 for NetBSD.
+		{"netbsd wait6 number", target{"netbsd", "arm64", true}, "SYS_WAIT6", 482, "internal/raw/wait6_netbsd.go", []string{"notes", "syscall"}},
+		// Linux's waitid 248 instead of unix.SYS_WAITID (247).
+		{"linux waitid number", target{"linux", "amd64", true}, "SYS_WAITID", 248, "internal/raw/raw_linux.go", []string{"notes", "x/sys", "syscall"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := loadSyntax(t, c.tg, rawPath)
+			var ws []want
+			for _, src := range c.sources {
+				ws = append(ws, want{src, func(m finding) bool {
+					return m.what == "syscall" && m.source == src && names(m, c.file)
+				}})
+			}
+			expectMismatch(t, c.tg, overlay(t, p.Fset, trapEdit(t, p, c.trap, c.n)), ws...)
+		})
+	}
+	for _, c := range []struct {
+		name, pkg, callee string
+		tg                target
+		file              string
+	}{
+		// The root package's raw.Wait6(int(idtype), id, ...) with idtype
+		// and id swapped (both are ints there).
+		{"idtype handoff root", libPath, "Wait6", target{"linux", "amd64", true}, "wait.go"},
+		// internal/raw's waitid over wait6: sysWait6(id, idtype, ...).
+		{"idtype handoff internal/raw", rawPath, "sysWait6", target{"netbsd", "amd64", true}, "internal/raw/raw_wait6.go"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := loadSyntax(t, c.tg, c.pkg)
+			var call *ast.CallExpr
+			for _, file := range p.Syntax {
+				ast.Inspect(file, func(n ast.Node) bool {
+					if x, ok := n.(*ast.CallExpr); ok && call == nil && len(x.Args) >= 2 {
+						if fn := calleeFunc(p.TypesInfo, x.Fun); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == rawPath && fn.Name() == c.callee {
+							call = x
+						}
+					}
+					return call == nil
+				})
+			}
+			if call == nil {
+				t.Fatalf("%s calls no internal/raw %s", c.pkg, c.callee)
+			}
+			a0, a1 := types.ExprString(call.Args[0]), types.ExprString(call.Args[1])
+			ov := overlay(t, p.Fset, edit{call.Args[0].Pos(), call.Args[0].End(), a1}, edit{call.Args[1].Pos(), call.Args[1].End(), a0})
+			expectMismatch(t, c.tg, ov, want{"the idtype handoff", func(m finding) bool {
+				return m.what == "split" && strings.Contains(m.msg, "("+c.file+":")
+			}})
+		})
+	}
 	t.Run("trampoline", func(t *testing.T) {
 		// OpenBSD/arm64's wait4 trampoline jumping to waitid.
 		tg := target{"openbsd", "arm64", true}
-		p := loadSyntax(t, tg, libPath)
+		p := loadSyntax(t, tg, rawPath)
 		var name string
 		var b []byte
 		for _, f := range p.OtherFiles {
@@ -189,10 +302,37 @@ func TestMutateSource(t *testing.T) {
 			}
 		}
 		if name == "" {
-			t.Fatal("no assembly file jumps to libc_wait4")
+			t.Fatal("no assembly file of internal/raw jumps to libc_wait4")
 		}
 		ov := map[string][]byte{name: []byte(strings.Replace(string(b), "libc_wait4(SB)", "libc_waitid(SB)", 1))}
-		expectMismatch(t, tg, ov, func(m finding) bool { return m.what == "asm" })
+		expectMismatch(t, tg, ov, want{"the trampoline checks", func(m finding) bool {
+			return m.what == "asm" && m.source == "internal/raw" && names(m, "internal/raw/libc_openbsd_arm64.s")
+		}})
+	})
+	t.Run("libc import", func(t *testing.T) {
+		// macOS's waitid imported from libc.so instead of libSystem.
+		tg := target{"darwin", "amd64", true}
+		p := loadSyntax(t, tg, rawPath)
+		var e *edit
+		for _, file := range p.Syntax {
+			for _, cg := range file.Comments {
+				for _, c := range cg.List {
+					if e == nil && strings.HasPrefix(c.Text, "//go:cgo_import_dynamic libc_waitid ") {
+						e = &edit{c.Pos(), c.End(), `//go:cgo_import_dynamic libc_waitid waitid "libc.so"`}
+					}
+				}
+			}
+		}
+		if e == nil {
+			t.Fatal("internal/raw imports no libc_waitid for darwin")
+		}
+		expectMismatch(t, tg, overlay(t, p.Fset, *e),
+			want{"the notes", func(m finding) bool {
+				return m.what == "asm" && strings.Contains(m.msg, "the notes say") && names(m, "internal/raw/raw_darwin.go")
+			}},
+			want{"x/sys", func(m finding) bool {
+				return m.what == "asm" && strings.Contains(m.msg, "x/sys imports") && names(m, "internal/raw/raw_darwin.go")
+			}})
 	})
 }
 

@@ -165,6 +165,9 @@ func glob(pat, key string) bool {
 // the change must be caught by a Go source (x/sys, syscall, os,
 // internal/syscall/unix or runtime) unless noGoSource says no Go source
 // holds the entry, and then it must not be (so that the list stays exact).
+// Every change of a flag, idtype or code must also be caught by the
+// comparison with internal/raw's generated constants, and with the root
+// package's.
 func TestMutateABI(t *testing.T) {
 	fs := allFacts(t)
 	for _, name := range abi.Names() {
@@ -186,6 +189,7 @@ func TestMutateABI(t *testing.T) {
 				}
 			}
 			var byGo, byLibOnly, byNothing []string
+			byRaw, consts := 0, 0
 			for _, m := range mutations(o) {
 				mo := m.apply(o)
 				sources := map[string]bool{}
@@ -203,6 +207,17 @@ func TestMutateABI(t *testing.T) {
 					}
 				}
 				sort.Strings(goCaught)
+				if isConstKey(o, m.key) {
+					consts++
+					if sources["internal/raw"] {
+						byRaw++
+					} else {
+						t.Errorf("%s %s: changed by one, internal/raw's generated constants do not notice (caught by: %v)", name, m.key, sortedKeys(sources))
+					}
+					if !sources["library"] {
+						t.Errorf("%s %s: changed by one, the root package's generated constants do not notice (caught by: %v)", name, m.key, sortedKeys(sources))
+					}
+				}
 				why := unverifiable(o, m.key)
 				switch {
 				case len(goCaught) > 0 && why != "":
@@ -211,21 +226,33 @@ func TestMutateABI(t *testing.T) {
 					byGo = append(byGo, m.key+" ("+strings.Join(goCaught, ", ")+")")
 				case why == "":
 					t.Errorf("%s %s: changed by one, no Go source notices (caught by: %v)", name, m.key, sortedKeys(sources))
-				case sources["library"]:
+				case sources["library"] || sources["internal/raw"]:
 					byLibOnly = append(byLibOnly, m.key)
 				default:
 					byNothing = append(byNothing, m.key)
 				}
 			}
-			t.Logf("%s: %d entries changed by one: %d caught by a Go source, %d only by the root package's generated files, %d by nothing here (listed in noGoSource)",
-				name, len(byGo)+len(byLibOnly)+len(byNothing), len(byGo), len(byLibOnly), len(byNothing))
+			t.Logf("%s: %d entries changed by one: %d caught by a Go source, %d only by the library's generated files (root package, internal/raw), %d by nothing here (listed in noGoSource); %d of the %d flags, idtypes and codes caught by internal/raw's constants",
+				name, len(byGo)+len(byLibOnly)+len(byNothing), len(byGo), len(byLibOnly), len(byNothing), byRaw, consts)
 			t.Logf("caught by a Go source: %s", strings.Join(byGo, "; "))
 			if len(byLibOnly) > 0 {
-				t.Logf("caught only by the root package's files: %s", strings.Join(byLibOnly, " "))
+				t.Logf("caught only by the library's generated files: %s", strings.Join(byLibOnly, " "))
 			}
 			if len(byNothing) > 0 {
 				t.Logf("caught by nothing here: %s", strings.Join(byNothing, " "))
 			}
 		})
 	}
+}
+
+// isConstKey reports whether key names one of o's flags, idtypes or codes.
+func isConstKey(o *abi.OS, key string) bool {
+	for _, g := range groups(o) {
+		if name, ok := strings.CutPrefix(key, g.kind+"/"); ok {
+			if _, ok := find(g.cs, name); ok {
+				return true
+			}
+		}
+	}
+	return false
 }

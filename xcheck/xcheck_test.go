@@ -10,8 +10,9 @@ import (
 )
 
 // TestXCheck compares, for every supported GOOS/GOARCH, internal/abi and the
-// root package's per-OS files with golang.org/x/sys/unix and the standard
-// library compiled for that target (see the package comment).
+// library's per-OS files (the root package and internal/raw) with
+// golang.org/x/sys/unix and the standard library compiled for that target
+// (see the package comment).
 func TestXCheck(t *testing.T) {
 	fs := allFacts(t)
 	staleUsed := map[*stale]bool{}
@@ -80,7 +81,7 @@ func TestXCheck(t *testing.T) {
 		cell := func(what string) string { return fmt.Sprintf("%d/%d", p.goN[what], p.n[what]) }
 		fmt.Fprintf(&b, "%-10s %7d %11s %11s %11s %7s %7s %5s %5s\n", name, p.targets, cell("const"), cell("offset"), cell("size"), cell("syscall"), cell("kevent"), cell("asm"), cell("split"))
 	}
-	t.Logf("comparisons per OS, summed over its targets (a/b: a of the b comparisons were with x/sys or the standard library; the others with the root package's files or the notes):\n%s", b.String())
+	t.Logf("comparisons per OS, summed over its targets (a/b: a of the b comparisons were with x/sys or the standard library; the others with the library's files (root package, internal/raw) or the notes):\n%s", b.String())
 }
 
 type osTotals struct {

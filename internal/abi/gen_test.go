@@ -21,32 +21,38 @@ func moduleRoot(t *testing.T) string {
 }
 
 // TestGeneratedFilesUpToDate fails when a zabi_<goos>.go file of any
-// registered table differs from what the generator writes now.
+// registered table, in the root package or in internal/raw, differs from
+// what the generator writes now.
 func TestGeneratedFilesUpToDate(t *testing.T) {
 	root := moduleRoot(t)
 	checked := 0
-	for file, table := range GoFiles {
-		if !Registered(table) {
-			t.Logf("%s: table %q is not registered; its file is not checked", file, table)
-			continue
+	for _, set := range []struct {
+		files  map[string]string
+		source func(string) ([]byte, error)
+	}{{GoFiles, GoSource}, {RawFiles, RawSource}} {
+		for file, table := range set.files {
+			if !Registered(table) {
+				t.Logf("%s: table %q is not registered; its file is not checked", file, table)
+				continue
+			}
+			want, err := set.source(table)
+			if err != nil {
+				t.Errorf("%s: %v", file, err)
+				continue
+			}
+			got, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
+			if err != nil {
+				t.Errorf("%s: %v; run %s", file, err, Generator)
+				continue
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from the %s table: %s", file, table, firstDiff(string(got), string(want)))
+			}
+			checked++
 		}
-		want, err := GoSource(table)
-		if err != nil {
-			t.Errorf("%s: %v", file, err)
-			continue
-		}
-		got, err := os.ReadFile(filepath.Join(root, file))
-		if err != nil {
-			t.Errorf("%s: %v; run %s", file, err, Generator)
-			continue
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from the %s table: %s", file, table, firstDiff(string(got), string(want)))
-		}
-		checked++
 	}
-	if checked == 0 {
-		t.Error("no generated file checked")
+	if checked < len(GoFiles)+len(RawFiles)-1 {
+		t.Errorf("checked %d generated files, want every registered one", checked)
 	}
 }
 

@@ -1,6 +1,7 @@
-// Command genabi writes the root package's zabi_<goos>.go files and the
-// README's OS table from the tables in internal/abi. Run it from the module
-// root with "go generate" or "go run ./internal/cmd/genabi".
+// Command genabi writes the zabi_<goos>.go files of the root package and of
+// internal/raw, and the README's OS table, from the tables in internal/abi.
+// Run it from the module root with "go generate" or "go run
+// ./internal/cmd/genabi".
 //
 // Without arguments it writes the file of every registered table and the
 // README table. Arguments name tables ("genabi linux darwin") and "readme"
@@ -14,6 +15,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 
 	"github.com/procwait/wait/internal/abi"
@@ -35,7 +37,11 @@ func run(args []string) error {
 	// file as it was.
 	out := map[string][]byte{}
 	for file, table := range files {
-		src, err := abi.GoSource(table)
+		source := abi.GoSource
+		if _, ok := abi.RawFiles[file]; ok {
+			source = abi.RawSource
+		}
+		src, err := source(table)
 		if err != nil {
 			return err
 		}
@@ -58,6 +64,9 @@ func run(args []string) error {
 	}
 	sort.Strings(names)
 	for _, f := range names {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			return err
+		}
 		if err := os.WriteFile(f, out[f], 0o644); err != nil {
 			return err
 		}
@@ -75,6 +84,9 @@ func plan(args []string) (files map[string]string, readme bool, err error) {
 				files[file] = table
 			}
 		}
+		for file, table := range abi.RawFiles {
+			files[file] = table
+		}
 		return files, true, nil
 	}
 	for _, a := range args {
@@ -83,10 +95,12 @@ func plan(args []string) (files map[string]string, readme bool, err error) {
 			continue
 		}
 		found := false
-		for file, table := range abi.GoFiles {
-			if table == a {
-				files[file] = table
-				found = true
+		for _, m := range []map[string]string{abi.GoFiles, abi.RawFiles} {
+			for file, table := range m {
+				if table == a {
+					files[file] = table
+					found = true
+				}
 			}
 		}
 		if !found {

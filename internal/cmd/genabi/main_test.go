@@ -88,6 +88,13 @@ func TestWritesEverything(t *testing.T) {
 			t.Errorf("%s: err %v, content equal %t", file, err, bytes.Equal(got, want))
 		}
 	}
+	for file, table := range abi.RawFiles {
+		got, err := os.ReadFile(filepath.Join(dir, file))
+		want, _ := abi.RawSource(table)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: err %v, content equal %t", file, err, bytes.Equal(got, want))
+		}
+	}
 	got, _ := os.ReadFile(abi.ReadmeFile)
 	if want := head + abi.ReadmeTable() + tail; string(got) != want {
 		t.Errorf("README.md = %q, want %q", got, want)
@@ -101,8 +108,11 @@ func TestWritesNamedTablesOnly(t *testing.T) {
 	if err := run([]string{"freebsd", "netbsd"}); err != nil {
 		t.Fatal(err)
 	}
-	if names := entries(t, dir); len(names) != 2 || names[0] != "zabi_freebsd.go" || names[1] != "zabi_netbsd.go" {
-		t.Errorf("wrote %v, want zabi_freebsd.go and zabi_netbsd.go", names)
+	if names := entries(t, dir); len(names) != 3 || names[0] != "internal" || names[1] != "zabi_freebsd.go" || names[2] != "zabi_netbsd.go" {
+		t.Errorf("wrote %v, want internal, zabi_freebsd.go and zabi_netbsd.go", names)
+	}
+	if names := entries(t, filepath.Join(dir, "internal", "raw")); len(names) != 2 || names[0] != "zabi_freebsd.go" || names[1] != "zabi_netbsd.go" {
+		t.Errorf("wrote %v in internal/raw, want zabi_freebsd.go and zabi_netbsd.go", names)
 	}
 	if err := run([]string{"plan9"}); err == nil {
 		t.Error("run(plan9) succeeded; there is no such table")

@@ -1,7 +1,7 @@
 #include "textflag.h"
 
-// Trampolines to libc's wait4 and waitid for wait_libc.go. Each jumps to
-// the symbol imported in wait_openbsd.go; its address is what libcCall6
+// Trampolines to libSystem's wait4 and waitid for raw_libc.go. Each jumps
+// to the symbol imported in raw_darwin.go; its address is what libcCall6
 // calls.
 
 TEXT libc_wait4_trampoline<>(SB),NOSPLIT,$0-0

@@ -31,111 +31,89 @@ func benchChild(b *testing.B) int {
 	return pid
 }
 
+// benchCalls are our calls and x/sys's, each polling one live child with
+// WNOHANG. A call returns what it found, a PID (x/sys's Waitid: si_signo),
+// which must be 0, and its error.
+type benchCalls struct {
+	wait4, wait4Rusage, waitid, wait6, wait6Rusage func() (int, error) // ours
+	xWait4, xWait4Rusage, xWaitid, xWaitidRusage   func() (int, error) // x/sys's
+}
+
+func newBenchCalls(pid int) benchCalls {
+	var ws WaitStatus
+	var ru Rusage
+	var wru WRusage
+	var info Info
+	var uws unix.WaitStatus
+	var uru unix.Rusage
+	var si unix.Siginfo
+	return benchCalls{
+		wait4:       func() (int, error) { return Wait4(pid, &ws, WNOHANG, nil) },
+		wait4Rusage: func() (int, error) { return Wait4(pid, &ws, WNOHANG, &ru) },
+		waitid: func() (int, error) {
+			err := Waitid(P_PID, pid, &info, WEXITED|WNOHANG)
+			return info.Pid, err
+		},
+		wait6:        func() (int, error) { return Wait6(P_PID, pid, &ws, WEXITED|WNOHANG, nil, &info) },
+		wait6Rusage:  func() (int, error) { return Wait6(P_PID, pid, &ws, WEXITED|WNOHANG, &wru, &info) },
+		xWait4:       func() (int, error) { return unix.Wait4(pid, &uws, unix.WNOHANG, nil) },
+		xWait4Rusage: func() (int, error) { return unix.Wait4(pid, &uws, unix.WNOHANG, &uru) },
+		xWaitid: func() (int, error) {
+			err := unix.Waitid(unix.P_PID, pid, &si, unix.WEXITED|unix.WNOHANG, nil)
+			return int(si.Signo), err
+		},
+		xWaitidRusage: func() (int, error) {
+			err := unix.Waitid(unix.P_PID, pid, &si, unix.WEXITED|unix.WNOHANG, &uru)
+			return int(si.Signo), err
+		},
+	}
+}
+
+// benchNamed is a call and the name of its sub-benchmark.
+type benchNamed struct {
+	name string
+	call func() (int, error)
+}
+
+// benchEach runs each call as a sub-benchmark of its name.
+func benchEach(b *testing.B, calls []benchNamed) {
+	for _, c := range calls {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if n, err := c.call(); n != 0 || err != nil {
+					b.Fatalf("nothing to report expected: %d, %v", n, err)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkWait4(b *testing.B) {
-	pid := benchChild(b)
-	b.Run("impl=wait", func(b *testing.B) {
-		var ws WaitStatus
-		b.ReportAllocs()
-		for b.Loop() {
-			if wpid, err := Wait4(pid, &ws, WNOHANG, nil); wpid != 0 || err != nil {
-				b.Fatalf("Wait4 = %d, %v", wpid, err)
-			}
-		}
-	})
-	b.Run("impl=unix", func(b *testing.B) {
-		var ws unix.WaitStatus
-		b.ReportAllocs()
-		for b.Loop() {
-			if wpid, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil); wpid != 0 || err != nil {
-				b.Fatalf("unix.Wait4 = %d, %v", wpid, err)
-			}
-		}
-	})
-	b.Run("impl=wait/rusage=yes", func(b *testing.B) {
-		var ws WaitStatus
-		var ru Rusage
-		b.ReportAllocs()
-		for b.Loop() {
-			if wpid, err := Wait4(pid, &ws, WNOHANG, &ru); wpid != 0 || err != nil {
-				b.Fatalf("Wait4 = %d, %v", wpid, err)
-			}
-		}
-	})
-	b.Run("impl=unix/rusage=yes", func(b *testing.B) {
-		var ws unix.WaitStatus
-		var ru unix.Rusage
-		b.ReportAllocs()
-		for b.Loop() {
-			if wpid, err := unix.Wait4(pid, &ws, unix.WNOHANG, &ru); wpid != 0 || err != nil {
-				b.Fatalf("unix.Wait4 = %d, %v", wpid, err)
-			}
-		}
+	c := newBenchCalls(benchChild(b))
+	benchEach(b, []benchNamed{
+		{"impl=wait", c.wait4},
+		{"impl=unix", c.xWait4},
+		{"impl=wait/rusage=yes", c.wait4Rusage},
+		{"impl=unix/rusage=yes", c.xWait4Rusage},
 	})
 }
 
 func BenchmarkWaitid(b *testing.B) {
-	pid := benchChild(b)
-	b.Run("impl=wait", func(b *testing.B) {
-		var info Info
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := Waitid(P_PID, pid, &info, WEXITED|WNOHANG); info.Pid != 0 || err != nil {
-				b.Fatalf("Waitid: pid %d, %v", info.Pid, err)
-			}
-		}
-	})
-	b.Run("impl=unix", func(b *testing.B) {
-		var si unix.Siginfo
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := unix.Waitid(unix.P_PID, pid, &si, unix.WEXITED|unix.WNOHANG, nil); si.Signo != 0 || err != nil {
-				b.Fatalf("unix.Waitid: signo %d, %v", si.Signo, err)
-			}
-		}
+	c := newBenchCalls(benchChild(b))
+	benchEach(b, []benchNamed{
+		{"impl=wait", c.waitid},
+		{"impl=unix", c.xWaitid},
 	})
 }
 
 func BenchmarkWait6(b *testing.B) {
-	pid := benchChild(b)
-	b.Run("impl=wait", func(b *testing.B) {
-		var ws WaitStatus
-		var info Info
-		b.ReportAllocs()
-		for b.Loop() {
-			if wpid, err := Wait6(P_PID, pid, &ws, WEXITED|WNOHANG, nil, &info); wpid != 0 || err != nil {
-				b.Fatalf("Wait6 = %d, %v", wpid, err)
-			}
-		}
-	})
-	b.Run("impl=unix", func(b *testing.B) {
-		var si unix.Siginfo
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := unix.Waitid(unix.P_PID, pid, &si, unix.WEXITED|unix.WNOHANG, nil); si.Signo != 0 || err != nil {
-				b.Fatalf("unix.Waitid: signo %d, %v", si.Signo, err)
-			}
-		}
-	})
-	b.Run("impl=wait/rusage=yes", func(b *testing.B) {
-		var ws WaitStatus
-		var info Info
-		var wru WRusage
-		b.ReportAllocs()
-		for b.Loop() {
-			if wpid, err := Wait6(P_PID, pid, &ws, WEXITED|WNOHANG, &wru, &info); wpid != 0 || err != nil {
-				b.Fatalf("Wait6 = %d, %v", wpid, err)
-			}
-		}
-	})
-	b.Run("impl=unix/rusage=yes", func(b *testing.B) {
-		var si unix.Siginfo
-		var ru unix.Rusage
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := unix.Waitid(unix.P_PID, pid, &si, unix.WEXITED|unix.WNOHANG, &ru); si.Signo != 0 || err != nil {
-				b.Fatalf("unix.Waitid: signo %d, %v", si.Signo, err)
-			}
-		}
+	c := newBenchCalls(benchChild(b))
+	benchEach(b, []benchNamed{
+		{"impl=wait", c.wait6},
+		{"impl=unix", c.xWaitid},
+		{"impl=wait/rusage=yes", c.wait6Rusage},
+		{"impl=unix/rusage=yes", c.xWaitidRusage},
 	})
 }
 
@@ -158,33 +136,15 @@ func BenchmarkDecode(b *testing.B) {
 // which goes first) on the same live child and reports each one's time per
 // call and the median ratio ours/x/sys over the blocks.
 func BenchmarkPaired(b *testing.B) {
-	pid := benchChild(b)
-	var ws WaitStatus
-	var uws unix.WaitStatus
-	var ru Rusage
-	var uru unix.Rusage
-	var info Info
-	var si unix.Siginfo
+	c := newBenchCalls(benchChild(b))
 	pairs := []struct {
 		name         string
 		ours, theirs func() (int, error)
 	}{
-		{"Wait4",
-			func() (int, error) { return Wait4(pid, &ws, WNOHANG, nil) },
-			func() (int, error) { return unix.Wait4(pid, &uws, unix.WNOHANG, nil) }},
-		{"Wait4-rusage",
-			func() (int, error) { return Wait4(pid, &ws, WNOHANG, &ru) },
-			func() (int, error) { return unix.Wait4(pid, &uws, unix.WNOHANG, &uru) }},
-		{"Waitid",
-			func() (int, error) { return info.Pid, Waitid(P_PID, pid, &info, WEXITED|WNOHANG) },
-			func() (int, error) {
-				return int(si.Signo), unix.Waitid(unix.P_PID, pid, &si, unix.WEXITED|unix.WNOHANG, nil)
-			}},
-		{"Wait6",
-			func() (int, error) { return Wait6(P_PID, pid, &ws, WEXITED|WNOHANG, nil, &info) },
-			func() (int, error) {
-				return int(si.Signo), unix.Waitid(unix.P_PID, pid, &si, unix.WEXITED|unix.WNOHANG, nil)
-			}},
+		{"Wait4", c.wait4, c.xWait4},
+		{"Wait4-rusage", c.wait4Rusage, c.xWait4Rusage},
+		{"Waitid", c.waitid, c.xWaitid},
+		{"Wait6", c.wait6, c.xWaitid},
 	}
 	for _, p := range pairs {
 		b.Run(p.name, func(b *testing.B) {

@@ -1002,6 +1002,19 @@ func (s *soak) signalProc(p *soakProc, sig syscall.Signal) {
 	p.sent[sig]++
 }
 
+// soakLasting tells how long a condition seen again and again has held.
+type soakLasting struct{ since time.Time }
+
+// over notes that the condition holds at now and reports whether it has
+// held for longer than d, since the first time over was called.
+func (l *soakLasting) over(now time.Time, d time.Duration) bool {
+	if l.since.IsZero() {
+		l.since = now
+		return false
+	}
+	return now.Sub(l.since) > d
+}
+
 // Wait variants.
 const (
 	waitCancelledFirst = 1 << iota
@@ -1101,27 +1114,84 @@ type soakOp struct {
 // soakOps is a variable with an initializer, not filled by an init
 // function: the helper's init above runs the scenario before any later one.
 var soakOps = []soakOp{
-	{"start", 14, (*soak).opStart},
-	{"start-exit", 8, (*soak).opStartExit},
-	{"exec", 7, (*soak).opExec},
-	{"open", 6, (*soak).opOpen},
+	{"start", 14, onNew("start", (*soak).opStart)},
+	{"start-exit", 8, onNew("start-exit", (*soak).opStartExit)},
+	{"exec", 7, onNew("exec", (*soak).opExec)},
+	{"open", 6, onNew("open", (*soak).opOpen)},
 	{"orphan", 4, (*soak).opOrphan},
-	{"release", 12, (*soak).opRelease},
-	{"wait", 14, (*soak).opWait},
-	{"close", 3, (*soak).opClose},
-	{"signal", 8, (*soak).opSignal},
-	{"kill", 3, (*soak).opKill},
-	{"stop", 4, (*soak).opStop},
-	{"cont", 4, (*soak).opCont},
-	{"traced", 4, (*soak).opTraced},
-	{"untrace", 4, (*soak).opUntrace},
+	{"release", 12, onPick((*soakProc).releasable, (*soak).opRelease)},
+	{"wait", 14, onPick((*soakProc).waitable, (*soak).opWait)},
+	{"close", 3, onPick((*soakProc).ownedRunning, (*soak).opClose)},
+	{"signal", 8, onPick((*soakProc).signalable, (*soak).opSignal)},
+	{"kill", 3, onPick((*soakProc).interruptible, (*soak).opKill)},
+	{"stop", 4, onPick((*soakProc).interruptible, (*soak).opStop)},
+	{"cont", 4, onPick((*soakProc).continuable, (*soak).opCont)},
+	{"traced", 4, onNew("traced", (*soak).opTraced)},
+	{"untrace", 4, onPick((*soakProc).trapped, (*soak).untrace)},
 	{"victim", 4, (*soak).opVictim},
-	{"retire", 3, (*soak).opRetire},
+	{"retire", 3, onPick((*soakProc).retirable, (*soak).opRelease)},
 	{"stale", 8, (*soak).opStale},
 	{"badargs", 3, (*soak).opBadArgs},
-	{"waitnil", 2, (*soak).opWaitNil},
+	{"waitnil", 2, onPick((*soakProc).ownedRunning, (*soak).opWaitNil)},
 	{"foreign", 3, (*soak).opForeign},
 }
+
+// onProc is the run of an operation that acts on the process get returns:
+// it does not apply when get returns nil.
+func onProc(get func(s *soak) *soakProc, act func(s *soak, p *soakProc)) func(s *soak) bool {
+	return func(s *soak) bool {
+		p := get(s)
+		if p != nil {
+			act(s, p)
+		}
+		return p != nil
+	}
+}
+
+// onNew is the run of an operation on a new process of kind (see addProc):
+// it does not apply while the pool is full.
+func onNew(kind string, act func(s *soak, p *soakProc)) func(s *soak) bool {
+	return onProc(func(s *soak) *soakProc { return s.addProc(kind) }, act)
+}
+
+// onPick is the run of an operation on a live process that ok accepts (see
+// pick): it does not apply when there is none.
+func onPick(ok func(p *soakProc) bool, act func(s *soak, p *soakProc)) func(s *soak) bool {
+	return onProc(func(s *soak) *soakProc { return s.pick(ok) }, act)
+}
+
+// The processes the operations pick.
+
+// releasable: it may be told to exit (a victim only by opRetire).
+func (p *soakProc) releasable() bool { return p.stdin != nil && !p.victim && !p.poisoned }
+
+// retirable: a victim that may be told to exit.
+func (p *soakProc) retirable() bool { return p.victim && !p.released }
+
+// waitable: its Handle may be waited on (no stop or trap to hang on).
+func (p *soakProc) waitable() bool {
+	return p.h != nil && !p.closed && !p.stopped && !p.trap && !p.poisoned && !p.waitStuck
+}
+
+// signalable: its Handle may be sent a signal.
+func (p *soakProc) signalable() bool { return p.h != nil && !p.closed && !p.trap && !p.poisoned }
+
+// running: a counter that runs on (not released, stopped or trapped).
+func (p *soakProc) running() bool {
+	return p.counter && !p.released && !p.stopped && !p.trap && !p.poisoned
+}
+
+// ownedRunning: running, with its Handle open.
+func (p *soakProc) ownedRunning() bool { return p.h != nil && !p.closed && p.running() }
+
+// interruptible: running and no victim; it may be killed or stopped.
+func (p *soakProc) interruptible() bool { return p.running() && !p.victim }
+
+// continuable: stopped by the harness.
+func (p *soakProc) continuable() bool { return p.stopped && !p.poisoned }
+
+// trapped: traced, its exec trap not handled yet.
+func (p *soakProc) trapped() bool { return p.trap }
 
 func soakOpByName(name string) *soakOp {
 	for i := range soakOps {
@@ -1133,25 +1203,16 @@ func soakOpByName(name string) *soakOp {
 }
 
 // opStart: Start a counter child, often on a just-freed PID.
-func (s *soak) opStart() bool {
-	p := s.addProc("start")
-	if p == nil {
-		return false
-	}
+func (s *soak) opStart(p *soakProc) {
 	s.spawnCounter(p, true, 0.7)
-	return true
 }
 
 // opStartExit: Start a child that exits at once; wait for it now (with and
 // without a cancelled context first, with and without Close afterwards) or
 // leave it to a later wait, so that Reap collects it for its Handle.
-func (s *soak) opStartExit() bool {
-	p := s.addProc("start-exit")
-	if p == nil {
-		return false
-	}
+func (s *soak) opStartExit(p *soakProc) {
 	if !s.spawnExit(p, true, 0.7) {
-		return true
+		return
 	}
 	p.released = true
 	switch s.rng.IntN(4) {
@@ -1162,34 +1223,24 @@ func (s *soak) opStartExit() bool {
 	case 2:
 		s.waitOwned(p, waitThenClose)
 	}
-	return true
 }
 
 // opExec: a plain os/exec child nobody waits for: its exit belongs to fn.
-func (s *soak) opExec() bool {
-	p := s.addProc("exec")
-	if p == nil {
-		return false
-	}
+func (s *soak) opExec(p *soakProc) {
 	if s.rng.IntN(2) == 0 {
 		s.spawnCounter(p, false, 0.6)
-		return true
+		return
 	}
 	p.kind = "exec-exit"
 	if s.spawnExit(p, false, 0.6) {
 		p.released = true
 	}
-	return true
 }
 
 // opOpen: a plain os/exec child adopted with Open. A running one must be
 // adopted; one that exits at once may have been reaped by Reap first: then
 // Open fails with ECHILD and its exit must reach fn.
-func (s *soak) opOpen() bool {
-	p := s.addProc("open")
-	if p == nil {
-		return false
-	}
+func (s *soak) opOpen(p *soakProc) {
 	running := s.rng.IntN(2) == 0
 	var ok bool
 	if running {
@@ -1200,7 +1251,7 @@ func (s *soak) opOpen() bool {
 		p.released = true
 	}
 	if !ok {
-		return true
+		return
 	}
 	sigchld := forceSigchld.Load()
 	h, err := Open(p.pid)
@@ -1221,7 +1272,6 @@ func (s *soak) opOpen() bool {
 			s.violate("open-failed", "Open of reaped %s: %v, want ECHILD", p, err)
 		}
 	}
-	return true
 }
 
 // opOrphan: a middle process starts a counter grandchild and exits; the
@@ -1288,24 +1338,13 @@ func (s *soak) opOrphan() bool {
 	return true
 }
 
-// opRelease lets a child exit.
-func (s *soak) opRelease() bool {
-	p := s.pick(func(p *soakProc) bool { return p.stdin != nil && !p.victim && !p.poisoned })
-	if p == nil {
-		return false
-	}
+// opRelease lets a child exit (opRetire a victim).
+func (s *soak) opRelease(p *soakProc) {
 	p.release()
-	return true
 }
 
 // opWait collects an owned child through its Handle.
-func (s *soak) opWait() bool {
-	p := s.pick(func(p *soakProc) bool {
-		return p.h != nil && !p.closed && !p.stopped && !p.trap && !p.poisoned && !p.waitStuck
-	})
-	if p == nil {
-		return false
-	}
+func (s *soak) opWait(p *soakProc) {
 	if !p.released && s.rng.IntN(4) == 0 {
 		s.shortWait(p, "running")
 	}
@@ -1321,18 +1360,11 @@ func (s *soak) opWait() bool {
 		flags |= waitTwice
 	}
 	s.waitOwned(p, flags)
-	return true
 }
 
 // opClose closes a running child's Handle, then lets it exit: the exit is
 // nobody's now and belongs to fn.
-func (s *soak) opClose() bool {
-	p := s.pick(func(p *soakProc) bool {
-		return p.h != nil && !p.closed && p.counter && !p.released && !p.stopped && !p.trap && !p.poisoned
-	})
-	if p == nil {
-		return false
-	}
+func (s *soak) opClose(p *soakProc) {
 	if err := p.h.Close(); err != nil {
 		s.violate("close-failed", "Close of %s: %v", p, err)
 	}
@@ -1348,16 +1380,11 @@ func (s *soak) opClose() bool {
 		s.violate("stale-signal", "h.Signal after Close of %s: %v, want os.ErrClosed", p, err)
 	}
 	s.addStale(&soakHandle{h: p.h, p: p, closedBefore: true})
-	return true
 }
 
 // opSignal sends a harmless signal through a Handle at a random moment of
 // its child's life (running, exiting, exited, reaped for it).
-func (s *soak) opSignal() bool {
-	p := s.pick(func(p *soakProc) bool { return p.h != nil && !p.closed && !p.trap && !p.poisoned })
-	if p == nil {
-		return false
-	}
+func (s *soak) opSignal(p *soakProc) {
 	// Harmless at any moment: ignored or continue by default. SIGUSR1 and
 	// SIGUSR2 only to a counter that catches them already.
 	sigs := []syscall.Signal{0, syscall.SIGWINCH}
@@ -1378,37 +1405,23 @@ func (s *soak) opSignal() bool {
 	default:
 		s.violate("signal-failed", "h.Signal(%v) to %s (released %v): %v", sig, p, p.released, err)
 	}
-	return true
 }
 
 // opKill kills a running counter with SIGKILL.
-func (s *soak) opKill() bool {
-	p := s.pick(func(p *soakProc) bool {
-		return p.counter && !p.released && !p.stopped && !p.trap && !p.poisoned && !p.victim
-	})
-	if p == nil {
-		return false
-	}
+func (s *soak) opKill(p *soakProc) {
 	s.signalProc(p, syscall.SIGKILL)
 	p.killSig = syscall.SIGKILL
 	p.release()
-	return true
 }
 
 // opStop stops a running counter; the stop report must stay visible (to us,
 // with WNOWAIT), nothing may reap the child, and its exit, once continued,
 // goes to its owner.
-func (s *soak) opStop() bool {
-	p := s.pick(func(p *soakProc) bool {
-		return p.counter && !p.released && !p.stopped && !p.trap && !p.poisoned && !p.victim
-	})
-	if p == nil {
-		return false
-	}
+func (s *soak) opStop(p *soakProc) {
 	s.signalProc(p, syscall.SIGSTOP)
 	p.stopped = true
 	deadline := time.Now().Add(5 * time.Second)
-	var stoppedSince time.Time
+	var stopped soakLasting
 	for {
 		var info Info
 		err := Waitid(P_PIDFD, p.pidfd, &info, WSTOPPED|WNOHANG|WNOWAIT)
@@ -1424,13 +1437,9 @@ func (s *soak) opStop() bool {
 		// The report appears when the group stop completes, in the same
 		// step as the last thread stops: with every thread stopped, a
 		// missing report was consumed.
-		if soakAllStopped(p.pid) {
-			if stoppedSince.IsZero() {
-				stoppedSince = now
-			} else if now.Sub(stoppedSince) > 500*time.Millisecond {
-				s.violate("stop-consumed", "%s is stopped but its stop report is gone: something consumed it (pid history: %s)", p, s.history(p.pid))
-				break
-			}
+		if soakAllStopped(p.pid) && stopped.over(now, 500*time.Millisecond) {
+			s.violate("stop-consumed", "%s is stopped but its stop report is gone: something consumed it (pid history: %s)", p, s.history(p.pid))
+			break
 		}
 		if now.After(deadline) {
 			s.harness("%s did not stop within 5s of SIGSTOP (%s)", p, p.describe())
@@ -1444,27 +1453,18 @@ func (s *soak) opStop() bool {
 	if s.rng.IntN(2) == 0 {
 		p.release() // it sees EOF once continued
 	}
-	return true
 }
 
-func (s *soak) opCont() bool {
-	p := s.pick(func(p *soakProc) bool { return p.stopped && !p.poisoned })
-	if p == nil {
-		return false
-	}
+// opCont continues a child the harness stopped.
+func (s *soak) opCont(p *soakProc) {
 	s.signalProc(p, syscall.SIGCONT)
 	p.stopped = false
-	return true
 }
 
 // opTraced starts a traced child (owned, through Start, or not): it stops
 // with SIGTRAP at its exec, a trap for us, the tracer, to see. It is
 // handled now or left stopped for a while, where Reap meets it.
-func (s *soak) opTraced() bool {
-	p := s.addProc("traced")
-	if p == nil {
-		return false
-	}
+func (s *soak) opTraced(p *soakProc) {
 	cmd := s.exitCmd(p)
 	// Fewer signal-delivery stops: no preemption signals.
 	cmd.Env = append(cmd.Env, "GODEBUG=asyncpreemptoff=1")
@@ -1474,22 +1474,12 @@ func (s *soak) opTraced() bool {
 		p.kind = "traced-exec"
 	}
 	if !s.spawn(p, cmd, own, s.target(0.5), nil) {
-		return true
+		return
 	}
 	p.trap, p.released = true, true
 	if s.rng.IntN(2) == 0 {
 		s.untrace(p)
 	}
-	return true
-}
-
-func (s *soak) opUntrace() bool {
-	p := s.pick(func(p *soakProc) bool { return p.trap })
-	if p == nil {
-		return false
-	}
-	s.untrace(p)
-	return true
 }
 
 // untrace checks that p's exec trap waits for us, the tracer, consumes it,
@@ -1501,7 +1491,7 @@ func (s *soak) untrace(p *soakProc) {
 	}
 	p.trap = false
 	deadline := time.Now().Add(10 * time.Second)
-	var tracedSince time.Time
+	var traced soakLasting
 	for {
 		var info Info
 		err := Waitid(P_PIDFD, p.pidfd, &info, WSTOPPED|WNOHANG|WNOWAIT)
@@ -1524,13 +1514,9 @@ func (s *soak) untrace(p *soakProc) {
 			continue
 		}
 		now := time.Now()
-		if soakState(p.pid) == 't' {
-			if tracedSince.IsZero() {
-				tracedSince = now
-			} else if now.Sub(tracedSince) > 200*time.Millisecond {
-				s.violate("trap-consumed", "%s sits in its exec trap but the tracer cannot see the trap: the library consumed it (pid history: %s)", p, s.history(p.pid))
-				break
-			}
+		if soakState(p.pid) == 't' && traced.over(now, 200*time.Millisecond) {
+			s.violate("trap-consumed", "%s sits in its exec trap but the tracer cannot see the trap: the library consumed it (pid history: %s)", p, s.history(p.pid))
+			break
 		}
 		if now.After(deadline) {
 			s.harness("%s did not reach its exec trap within 10s (%s)", p, p.describe())
@@ -1549,7 +1535,7 @@ func (s *soak) untrace(p *soakProc) {
 		return
 	}
 	// Still traced: pass every signal-delivery stop on until it exits.
-	tracedSince = time.Time{}
+	traced = soakLasting{}
 	for p.peek() == 'R' {
 		var info Info
 		if err := Waitid(P_PIDFD, p.pidfd, &info, WSTOPPED|WNOHANG); err == nil && info.Pid == p.pid {
@@ -1560,16 +1546,13 @@ func (s *soak) untrace(p *soakProc) {
 			continue
 		}
 		now := time.Now()
-		if soakState(p.pid) == 't' {
-			if tracedSince.IsZero() {
-				tracedSince = now
-			} else if now.Sub(tracedSince) > 200*time.Millisecond {
-				s.violate("trap-consumed", "traced %s sits in a ptrace stop the tracer cannot see: the library consumed it", p)
-				_ = unix.PtraceCont(p.pid, 0)
-				tracedSince = time.Time{}
-			}
-		} else {
-			tracedSince = time.Time{}
+		switch {
+		case soakState(p.pid) != 't':
+			traced = soakLasting{}
+		case traced.over(now, 200*time.Millisecond):
+			s.violate("trap-consumed", "traced %s sits in a ptrace stop the tracer cannot see: the library consumed it", p)
+			_ = unix.PtraceCont(p.pid, 0)
+			traced = soakLasting{}
 		}
 		if now.After(deadline) {
 			s.harness("continued traced %s did not exit within 10s (%s)", p, p.describe())
@@ -1632,15 +1615,6 @@ func (s *soak) startVictim(target int) *soakProc {
 		s.harness("victim %s died before it said ready", p)
 	}
 	return p
-}
-
-func (s *soak) opRetire() bool {
-	p := s.pick(func(p *soakProc) bool { return p.victim && !p.released })
-	if p == nil {
-		return false
-	}
-	p.release()
-	return true
 }
 
 // opStale calls Signal and Wait on a kept Handle whose child is gone,
@@ -1753,9 +1727,7 @@ func (s *soak) opBadArgs() bool {
 			}
 		}
 	case 2:
-		p := s.pick(func(p *soakProc) bool {
-			return p.h != nil && !p.closed && p.counter && !p.released && !p.stopped && !p.trap && !p.poisoned
-		})
+		p := s.pick((*soakProc).ownedRunning)
 		if p == nil || !s.awaitReady(p) {
 			return false
 		}
@@ -1775,13 +1747,7 @@ func (s *soak) opBadArgs() bool {
 
 // opWaitNil calls Wait(nil) on a running child's Handle: it may panic, but
 // the Handle must keep working (Signal returns; later its exit arrives).
-func (s *soak) opWaitNil() bool {
-	p := s.pick(func(p *soakProc) bool {
-		return p.h != nil && !p.closed && p.counter && !p.released && !p.stopped && !p.trap && !p.poisoned
-	})
-	if p == nil {
-		return false
-	}
+func (s *soak) opWaitNil(p *soakProc) {
 	h := p.h
 	res := make(chan any, 1)
 	go func() {
@@ -1793,23 +1759,22 @@ func (s *soak) opWaitNil() bool {
 	case r := <-res:
 		if r == nil {
 			s.violate("nil-context", "h.Wait(nil) on running %s returned instead of panicking", p)
-			return true
+			return
 		}
 	case <-time.After(2 * time.Second):
 		s.violate("nil-context", "h.Wait(nil) on running %s neither panicked nor returned within 2s", p)
 		s.nilWait = append(s.nilWait, res)
-		return true
+		return
 	}
 	var err error
 	if !s.guard(time.Second, func() { err = h.Signal(0) }) {
 		s.violate("lock-held", "after h.Wait(nil) panicked, h.Signal(0) on running %s blocks: the panic left the Handle's lock held", p)
 		p.poisoned = true // touching it again would block us too
-		return true
+		return
 	}
 	if err != nil {
 		s.violate("signal-failed", "h.Signal(0) to running %s after a Wait(nil) panic: %v", p, err)
 	}
-	return true
 }
 
 // opForeign reaps an owned child behind its Handle's back with a raw
@@ -1817,9 +1782,7 @@ func (s *soak) opWaitNil() bool {
 // its PID: h.Wait must then fail with ECHILD, never return the stranger's
 // status, and the stranger's exit still belongs to fn.
 func (s *soak) opForeign() bool {
-	p := s.pick(func(p *soakProc) bool {
-		return p.h != nil && !p.closed && p.counter && !p.released && !p.stopped && !p.trap && !p.poisoned
-	})
+	p := s.pick((*soakProc).ownedRunning)
 	if p == nil || s.full() {
 		return false
 	}

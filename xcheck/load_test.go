@@ -692,35 +692,21 @@ func idCalls(p *packages.Package) []idCall {
 		return found
 	}
 	var calls []idCall
-	for _, file := range p.Syntax {
-		for _, d := range file.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Body == nil {
-				continue
-			}
-			ast.Inspect(fd.Body, func(n ast.Node) bool {
-				call, ok := n.(*ast.CallExpr)
-				if !ok || len(call.Args) < 2 {
-					return true
-				}
-				fn := calleeFunc(p.TypesInfo, call.Fun)
-				if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != rawPath {
-					return true
-				}
-				params := fn.Type().(*types.Signature).Params()
-				if params.Len() < 2 || params.At(0).Name() != "idtype" || params.At(1).Name() != "id" {
-					return true
-				}
-				calls = append(calls, idCall{
-					fn: fd.Name.Name, callee: fn.Name(),
-					idtype: idArg{types.ExprString(call.Args[0]), isIDType(call.Args[0])},
-					id:     idArg{types.ExprString(call.Args[1]), isIDType(call.Args[1])},
-					pos:    posString(p.Fset, call.Pos()),
-				})
-				return true
-			})
+	eachCall(p, func(fd *ast.FuncDecl, call *ast.CallExpr, fn *types.Func) {
+		if len(call.Args) < 2 || fn.Pkg() == nil || fn.Pkg().Path() != rawPath {
+			return
 		}
-	}
+		params := fn.Type().(*types.Signature).Params()
+		if params.Len() < 2 || params.At(0).Name() != "idtype" || params.At(1).Name() != "id" {
+			return
+		}
+		calls = append(calls, idCall{
+			fn: fd.Name.Name, callee: fn.Name(),
+			idtype: idArg{types.ExprString(call.Args[0]), isIDType(call.Args[0])},
+			id:     idArg{types.ExprString(call.Args[1]), isIDType(call.Args[1])},
+			pos:    posString(p.Fset, call.Pos()),
+		})
+	})
 	return calls
 }
 
@@ -761,77 +747,63 @@ func sysCalls(p *packages.Package, idType types.Object) []sysCall {
 		}
 	}
 	var calls []sysCall
-	for _, file := range p.Syntax {
-		for _, d := range file.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Body == nil {
-				continue
+	eachCall(p, func(fd *ast.FuncDecl, call *ast.CallExpr, fn *types.Func) {
+		if len(call.Args) == 0 || fn.Pkg() == nil || (fn.Pkg().Path() != "syscall" && fn.Pkg().Path() != xsysPath) || !trapFunc.MatchString(fn.Name()) {
+			return
+		}
+		// The trap: a constant (unix.SYS_WAIT6, sysProcctl), or a
+		// field of a package-level table the target selects
+		// (hostReaper.sysno, hostReaper = map[string]T{...}[runtime.GOOS]).
+		var sc sysCall
+		if trap := constObj(p.TypesInfo, call.Args[0]); trap != nil {
+			sc.trapName, sc.trapPkg = trap.Name(), trap.Pkg().Path()
+			sc.trap, _ = intVal(trap.Val())
+		} else if v, desc := ev.value(call.Args[0], 0); v != nil {
+			sc.trapName, sc.trapPkg = desc, p.PkgPath
+			sc.trap, _ = intVal(v)
+		} else {
+			return
+		}
+		sc.role = roleOf(sc.trapName)
+		if sc.role == "" && sc.trapPkg == p.PkgPath {
+			sc.role = roleOfFunc(fd.Name.Name) // a package's own number: named by its function
+		}
+		if sc.role == "" {
+			return
+		}
+		sc.fn, sc.variant, sc.pos = fd.Name.Name, fn.Pkg().Name()+"."+fn.Name(), posString(p.Fset, call.Pos())
+		for _, a := range call.Args[1:] {
+			e, _, via := ev.resolve(a, nil, fd, 0)
+			if via != "" && !strings.Contains(sc.via, via) {
+				sc.via += " " + via
 			}
-			ast.Inspect(fd.Body, func(n ast.Node) bool {
-				call, ok := n.(*ast.CallExpr)
-				if !ok || len(call.Args) == 0 {
-					return true
+			sa := sysArg{src: "0", isConst: true}
+			if e != nil {
+				sa = sysArg{src: types.ExprString(e)}
+				if tv := p.TypesInfo.Types[e]; tv.Value != nil {
+					sa.isConst = true
+					sa.val, _ = intVal(tv.Value)
 				}
-				fn := calleeFunc(p.TypesInfo, call.Fun)
-				if fn == nil || fn.Pkg() == nil || (fn.Pkg().Path() != "syscall" && fn.Pkg().Path() != xsysPath) || !trapFunc.MatchString(fn.Name()) {
-					return true
-				}
-				// The trap: a constant (unix.SYS_WAIT6, sysProcctl), or a
-				// field of a package-level table the target selects
-				// (hostReaper.sysno, hostReaper = map[string]T{...}[runtime.GOOS]).
-				var sc sysCall
-				if trap := constObj(p.TypesInfo, call.Args[0]); trap != nil {
-					sc.trapName, sc.trapPkg = trap.Name(), trap.Pkg().Path()
-					sc.trap, _ = intVal(trap.Val())
-				} else if v, desc := ev.value(call.Args[0], 0); v != nil {
-					sc.trapName, sc.trapPkg = desc, p.PkgPath
-					sc.trap, _ = intVal(v)
-				} else {
-					return true
-				}
-				sc.role = roleOf(sc.trapName)
-				if sc.role == "" && sc.trapPkg == p.PkgPath {
-					sc.role = roleOfFunc(fd.Name.Name) // a package's own number: named by its function
-				}
-				if sc.role == "" {
-					return true
-				}
-				sc.fn, sc.variant, sc.pos = fd.Name.Name, fn.Pkg().Name()+"."+fn.Name(), posString(p.Fset, call.Pos())
-				for _, a := range call.Args[1:] {
-					e, _, via := ev.resolve(a, nil, fd, 0)
-					if via != "" && !strings.Contains(sc.via, via) {
-						sc.via += " " + via
-					}
-					sa := sysArg{src: "0", isConst: true}
-					if e != nil {
-						sa = sysArg{src: types.ExprString(e)}
-						if tv := p.TypesInfo.Types[e]; tv.Value != nil {
-							sa.isConst = true
-							sa.val, _ = intVal(tv.Value)
+			}
+			if e != nil {
+				ast.Inspect(e, func(n ast.Node) bool {
+					if x, ok := n.(ast.Expr); ok {
+						if nt, ok := p.TypesInfo.TypeOf(x).(*types.Named); ok && idType != nil && nt.Obj() == idType {
+							sa.idType = true
 						}
 					}
-					if e != nil {
-						ast.Inspect(e, func(n ast.Node) bool {
-							if x, ok := n.(ast.Expr); ok {
-								if nt, ok := p.TypesInfo.TypeOf(x).(*types.Named); ok && idType != nil && nt.Obj() == idType {
-									sa.idType = true
-								}
-							}
-							if id, ok := n.(*ast.Ident); ok && idType == nil && id.Name == "idtype" {
-								if _, ok := p.TypesInfo.Uses[id].(*types.Var); ok {
-									sa.idType = true
-								}
-							}
-							return !sa.idType
-						})
+					if id, ok := n.(*ast.Ident); ok && idType == nil && id.Name == "idtype" {
+						if _, ok := p.TypesInfo.Uses[id].(*types.Var); ok {
+							sa.idType = true
+						}
 					}
-					sc.args = append(sc.args, sa)
-				}
-				calls = append(calls, sc)
-				return true
-			})
+					return !sa.idType
+				})
+			}
+			sc.args = append(sc.args, sa)
 		}
-	}
+		calls = append(calls, sc)
+	})
 	return calls
 }
 
@@ -1078,6 +1050,28 @@ func arrayElement(info *types.Info, lit *ast.CompositeLit, i int64) ast.Expr {
 		next++
 	}
 	return nil
+}
+
+// eachCall calls fn for every call, in the body of a function declared in
+// p, of a function or method that calleeFunc resolves, with the declaration
+// the call stands in.
+func eachCall(p *packages.Package, fn func(fd *ast.FuncDecl, call *ast.CallExpr, callee *types.Func)) {
+	for _, file := range p.Syntax {
+		for _, d := range file.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if call, ok := n.(*ast.CallExpr); ok {
+					if callee := calleeFunc(p.TypesInfo, call.Fun); callee != nil {
+						fn(fd, call, callee)
+					}
+				}
+				return true
+			})
+		}
+	}
 }
 
 func calleeFunc(info *types.Info, fun ast.Expr) *types.Func {

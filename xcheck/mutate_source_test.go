@@ -172,6 +172,25 @@ func trapEdit(t *testing.T, p *packages.Package, trapName string, n int) edit {
 	return edit{call.Args[0].Pos(), call.Args[0].End(), fmt.Sprint(n)}
 }
 
+// expectRawConstMismatch adds one to the constant of internal/raw's
+// generated file for tg that is key in internal/abi (such as
+// "Flags/WEXITED"), and expects internal/abi and the Go source other each to
+// disagree, citing that file; other's finding must also satisfy also, when
+// given.
+func expectRawConstMismatch(t *testing.T, tg target, key, other string, also func(finding) bool) {
+	t.Helper()
+	_, name, _ := strings.Cut(key, "/")
+	zabi := "internal/raw/zabi_" + tg.goos + ".go"
+	p := loadSyntax(t, tg, rawPath)
+	expectMismatch(t, tg, overlay(t, p.Fset, constEdit(t, p, name)),
+		want{"internal/abi vs internal/raw", func(m finding) bool {
+			return m.source == "internal/raw" && contains(m.keys, key) && names(m, zabi)
+		}},
+		want{other + " vs internal/raw", func(m finding) bool {
+			return m.source == other && names(m, zabi) && (also == nil || also(m))
+		}})
+}
+
 // TestMutateSource changes the library's source for one target at a time
 // and checks that the comparison fails, citing the changed file.
 func TestMutateSource(t *testing.T) {
@@ -186,28 +205,14 @@ func TestMutateSource(t *testing.T) {
 	t.Run("internal/raw generated constant", func(t *testing.T) {
 		// internal/raw's WEXITED for Linux, plus one: internal/abi and
 		// x/sys (and syscall) both disagree.
-		tg := target{"linux", "arm64", true}
-		p := loadSyntax(t, tg, rawPath)
-		expectMismatch(t, tg, overlay(t, p.Fset, constEdit(t, p, "WEXITED")),
-			want{"internal/abi vs internal/raw", func(m finding) bool {
-				return m.source == "internal/raw" && contains(m.keys, "Flags/WEXITED") && names(m, "internal/raw/zabi_linux.go")
-			}},
-			want{"x/sys vs internal/raw", func(m finding) bool {
-				return m.source == "x/sys" && strings.Contains(m.msg, " WEXITED = ") && names(m, "internal/raw/zabi_linux.go")
-			}})
+		expectRawConstMismatch(t, target{"linux", "arm64", true}, "Flags/WEXITED", "x/sys", func(m finding) bool {
+			return strings.Contains(m.msg, " WEXITED = ")
+		})
 	})
 	t.Run("internal/raw generated idtype", func(t *testing.T) {
 		// internal/raw's P_PID for FreeBSD, plus one: internal/abi and os
 		// (_P_PID) disagree.
-		tg := target{"freebsd", "amd64", true}
-		p := loadSyntax(t, tg, rawPath)
-		expectMismatch(t, tg, overlay(t, p.Fset, constEdit(t, p, "P_PID")),
-			want{"internal/abi vs internal/raw", func(m finding) bool {
-				return m.source == "internal/raw" && contains(m.keys, "IDTypes/P_PID") && names(m, "internal/raw/zabi_freebsd.go")
-			}},
-			want{"os vs internal/raw", func(m finding) bool {
-				return m.source == "os" && names(m, "internal/raw/zabi_freebsd.go")
-			}})
+		expectRawConstMismatch(t, target{"freebsd", "amd64", true}, "IDTypes/P_PID", "os", nil)
 	})
 	t.Run("wait6 id split", func(t *testing.T) {
 		// FreeBSD/arm's wait6 without the pad slot before the id's

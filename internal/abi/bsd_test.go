@@ -385,19 +385,7 @@ func TestBSDLayoutsCoverGoTargets(t *testing.T) {
 func TestBSDSiginfoDecode(t *testing.T) {
 	want := SigChld{Signo: 20, Errno: 0, Code: 1, Pid: 0x12345, UID: 1001, Status: -0x7ffffe01, HasUID: true}
 	for _, name := range bsdNames {
-		o := bsdTable(t, name)
-		if len(o.Siginfo) != len(bsdSiginfoFacts[name]) {
-			t.Errorf("%s: %d siginfo layouts, the notes give %d", name, len(o.Siginfo), len(bsdSiginfoFacts[name]))
-		}
-		for arch, fact := range bsdSiginfoFacts[name] {
-			l, ok := o.Siginfo[arch]
-			if !ok {
-				t.Errorf("%s/%s: no siginfo layout", name, arch)
-				continue
-			}
-			if l != fact {
-				t.Errorf("%s/%s siginfo layout %+v, want %+v", name, arch, l, fact)
-			}
+		eachLayout(t, name, "siginfo", bsdTable(t, name).Siginfo, bsdSiginfoFacts[name], func(arch string, l, fact SiginfoLayout) {
 			for _, order := range byteOrders {
 				b := make([]byte, fact.Size)
 				for i := range b {
@@ -426,7 +414,28 @@ func TestBSDSiginfoDecode(t *testing.T) {
 					t.Errorf("%s/%s: a short buffer decoded to %+v, want zero", name, arch, got)
 				}
 			}
+		})
+	}
+}
+
+// eachLayout checks that an OS's layouts, got, are those of the notes,
+// facts, arch by arch, and calls check with each one the table has and the
+// notes' (what names the struct in messages).
+func eachLayout[L comparable](t *testing.T, name, what string, got, facts map[string]L, check func(arch string, l, fact L)) {
+	t.Helper()
+	if len(got) != len(facts) {
+		t.Errorf("%s: %d %s layouts, the notes give %d", name, len(got), what, len(facts))
+	}
+	for arch, fact := range facts {
+		l, ok := got[arch]
+		if !ok {
+			t.Errorf("%s/%s: no %s layout", name, arch, what)
+			continue
 		}
+		if l != fact {
+			t.Errorf("%s/%s %s layout %+v, want %+v", name, arch, what, l, fact)
+		}
+		check(arch, l, fact)
 	}
 }
 
@@ -457,22 +466,10 @@ var bsdRusageFacts = map[string]map[string]RusageLayout{
 // its own slot.
 func TestBSDRusageDecode(t *testing.T) {
 	for _, name := range bsdNames {
-		o := bsdTable(t, name)
-		if len(o.Rusage) != len(bsdRusageFacts[name]) {
-			t.Errorf("%s: %d rusage layouts, the notes give %d", name, len(o.Rusage), len(bsdRusageFacts[name]))
-		}
-		for arch, fact := range bsdRusageFacts[name] {
-			l, ok := o.Rusage[arch]
-			if !ok {
-				t.Errorf("%s/%s: no rusage layout", name, arch)
-				continue
-			}
-			if l != fact {
-				t.Errorf("%s/%s rusage layout %+v, want %+v", name, arch, l, fact)
-			}
+		eachLayout(t, name, "rusage", bsdTable(t, name).Rusage, bsdRusageFacts[name], func(arch string, l, _ RusageLayout) {
 			if l.Size != 2*l.TimevalSize+14*l.LongSize {
 				t.Errorf("%s/%s: size %d is not two timevals of %d and 14 longs of %d", name, arch, l.Size, l.TimevalSize, l.LongSize)
-				continue
+				return
 			}
 			for _, order := range byteOrders {
 				// Two rusages back to back, as wait6's __wrusage holds
@@ -516,7 +513,7 @@ func TestBSDRusageDecode(t *testing.T) {
 					}
 				}
 			}
-		}
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -27,22 +28,25 @@ func hostOSExpr(t *testing.T, table string) (ast.Expr, []string) {
 		p, _ := strconv.Unquote(im.Path.Value)
 		imports = append(imports, p)
 	}
-	for _, d := range f.Decls {
-		g, ok := d.(*ast.GenDecl)
-		if !ok || g.Tok != token.CONST {
-			continue
-		}
-		for _, s := range g.Specs {
-			vs := s.(*ast.ValueSpec)
-			for i, n := range vs.Names {
-				if n.Name == "hostOS" && i < len(vs.Values) {
-					return vs.Values[i], imports
-				}
+	var e ast.Expr
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			return false
+		case *ast.GenDecl:
+			return n.Tok == token.CONST // a file-level const block
+		case *ast.ValueSpec:
+			if i := slices.IndexFunc(n.Names, func(id *ast.Ident) bool { return id.Name == "hostOS" }); i >= 0 && i < len(n.Values) && e == nil {
+				e = n.Values[i]
 			}
+			return false
 		}
+		return e == nil
+	})
+	if e == nil {
+		t.Fatalf("%s: no hostOS constant", table)
 	}
-	t.Fatalf("%s: no hostOS constant", table)
-	return nil, nil
+	return e, imports
 }
 
 // TestSmallUnsupportedHostOSIsGOOS: the file for systems without the wait

@@ -46,8 +46,8 @@ func peek(idtype IDType, id int) (int, Code, error) {
 	if e := raw.Waitid(int(idtype), id, &si, opts); e != 0 {
 		return 0, 0, syscallError("waitid", e)
 	}
-	s := si.SigChld()
-	return int(s.Pid), Code(s.Code), nil
+	pid, code := si.PidCode()
+	return int(pid), Code(code), nil
 }
 
 // reap4 is wait4(pid, WNOHANG) through internal/raw: the pid reaped (0 when

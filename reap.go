@@ -185,7 +185,7 @@ const (
 func reapOne() (Exit, reapResult, error) {
 	spawnMu.Lock()
 	defer spawnMu.Unlock()
-	pid, code, err := peek(P_ALL, 0)
+	pid, code, h, err := peekOwner(P_ALL, 0)
 	switch {
 	case errors.Is(err, syscall.ECHILD):
 		return Exit{}, reapedNone, nil
@@ -196,7 +196,7 @@ func reapOne() (Exit, reapResult, error) {
 	case !isExit(code):
 		return Exit{Pid: pid}, blocked, nil
 	}
-	return reapExitedLocked(pid)
+	return reapExitedLocked(pid, h)
 }
 
 // reapListed is reapOne for one child, found by listing: it peeks at pid and
@@ -204,39 +204,62 @@ func reapOne() (Exit, reapResult, error) {
 func reapListed(pid int) (Exit, reapResult, error) {
 	spawnMu.Lock()
 	defer spawnMu.Unlock()
-	exited, err := peekExit(pid)
+	wpid, code, h, err := peekOwner(P_PID, pid)
 	switch {
 	case errors.Is(err, syscall.ECHILD):
 		return Exit{}, skipped, nil // reaped meanwhile, or not ours
+	case errors.Is(err, errors.ErrUnsupported):
+		// No waitid to peek with (OpenBSD before 7.3): wait4 decides.
+		h = ownerOf(pid)
 	case err != nil:
 		return Exit{}, reapedNone, err
-	case !exited:
+	case wpid != pid || !isExit(code):
 		return Exit{}, skipped, nil
 	}
-	return reapExitedLocked(pid)
+	return reapExitedLocked(pid, h)
 }
 
-// reapExitedLocked reaps pid, a child that a peek just saw exited; spawnMu
-// is held. An owned child is reaped through its Handle. A child whose
-// Handle let go of it in between (Close, or a PID its Handle found reused)
-// is no longer owned and is reaped here. WNOHANG: should the PID have been
-// reaped by other code and reused since the peek, wait4 must not block.
-func reapExitedLocked(pid int) (Exit, reapResult, error) {
-	if h := ownerOf(pid); h != nil {
+// peekOwner peeks with waitid(idtype, id, WEXITED|WNOHANG|WNOWAIT) and looks
+// the reported pid up in owned, both under ownedMu, and returns the pid, its
+// si_code and its owner (nil when none). Every reaping of an owned child
+// happens under ownedMu (Handle.reapLocked), so no Handle can reap the child
+// between the peek and the lookup: when the lookup finds no owner, the pid
+// still names the zombie the peek saw, and with spawnMu held no Start or
+// Open can claim it afterwards. Nothing in this package can then reap it
+// but the caller, which needs no second peek before its wait4.
+func peekOwner(idtype IDType, id int) (pid int, code Code, h *Handle, err error) {
+	ownedMu.Lock()
+	defer ownedMu.Unlock()
+	pid, code, err = peek(idtype, id)
+	if err == nil && pid != 0 {
+		h = owned[pid]
+	}
+	return pid, code, h, err
+}
+
+// reapExitedLocked reaps pid, a child that a peek just saw exited, whose
+// owner at that peek was h (nil: none); spawnMu is held. An owned child is
+// reaped through its Handle. A child whose Handle let go of it in between
+// (Close, or a PID its Handle found reused) is no longer owned and is
+// reaped here. WNOHANG: should the PID have been reaped by code outside this
+// package and reused since the peek, wait4 must not block.
+func reapExitedLocked(pid int, h *Handle) (Exit, reapResult, error) {
+	if h != nil {
 		if h.collect() {
 			return Exit{Pid: pid}, reapedOwned, nil
 		}
 		if ownerOf(pid) != nil {
 			return Exit{}, skipped, nil
 		}
-	}
-	// Unowned now, and under spawnMu no Handle can claim it. Peek again:
-	// since the first peek, an owner may have reaped the child and a
-	// process started outside Start (not under spawnMu) may have taken the
-	// PID, perhaps a tracee in a ptrace stop that wait4 would consume.
-	// From here, nothing in this package can reap the zombie the peek saw.
-	if exited, err := peekExit(pid); err != nil || !exited {
-		return Exit{}, skipped, nil
+		// Unowned now, and under spawnMu no Handle can claim it. Peek
+		// again: since the first peek, the owner may have reaped the
+		// child and a process started outside Start (not under spawnMu)
+		// may have taken the PID, perhaps a tracee in a ptrace stop that
+		// wait4 would consume. From here, nothing in this package can
+		// reap the zombie this peek sees.
+		if exited, err := peekExit(pid); err != nil || !exited {
+			return Exit{}, skipped, nil
+		}
 	}
 	e, err := reap4(pid)
 	switch {

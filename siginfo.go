@@ -57,10 +57,18 @@ func (c Code) String() string {
 	return "Code(" + strconv.Itoa(int(c)) + ")"
 }
 
+// infoFrom converts a decoded siginfo to an Info.
 func infoFrom(s abi.SigChld) Info {
-	uid := int(uint32(s.UID))
-	if !s.HasUID {
-		uid = -1
+	return makeInfo(s.Signo, s.Code, s.Pid, s.UID, s.Status, s.HasUID)
+}
+
+// makeInfo builds an Info from the fields of a siginfo. Waitid and Wait6
+// call it as makeInfo(si.Fields()), which the compiler inlines whole, so the
+// fields go from the buffer to the caller's Info in registers.
+func makeInfo(signo, code, pid, uid, status int32, hasUID bool) Info {
+	u := int(uint32(uid))
+	if !hasUID {
+		u = -1
 	}
-	return Info{Pid: int(s.Pid), UID: uid, Signo: posix.Signal(s.Signo), Code: Code(s.Code), Status: int(s.Status)}
+	return Info{Pid: int(pid), UID: u, Signo: posix.Signal(signo), Code: Code(code), Status: int(status)}
 }

@@ -176,6 +176,7 @@ func TestStartManyBuffered(t *testing.T) {
 	}
 	hParked(t, n, "TestStartManyBuffered")
 	threads := hThreads(t)
+	t.Logf("%d commands with buffered I/O waiting: %d OS threads (GOMAXPROCS %d)", n, threads, runtime.GOMAXPROCS(0))
 	close(gate)
 	for range n {
 		if err := <-errc; err != nil {

@@ -80,7 +80,7 @@ func Waitid(idtype IDType, id int, info *Info, options Options) error {
 		return syscallError("waitid", errno)
 	}
 	if info != nil {
-		*info = infoFrom(si.SigChld())
+		*info = makeInfo(si.Fields()) // inlined: the fields stay in registers
 	}
 	return nil
 }
@@ -140,7 +140,7 @@ func Wait6(idtype IDType, id int, status *WaitStatus, options Options, wrusage *
 		return 0, syscallError("wait6", errno)
 	}
 	if info != nil {
-		*info = infoFrom(si.SigChld())
+		*info = makeInfo(si.Fields()) // inlined: the fields stay in registers
 	}
 	return wpid, nil
 }
@@ -168,11 +168,15 @@ func checkOptions(call string, options Options, accepted uint32) (uint32, error)
 	return opts, nil
 }
 
+// knownPID and knownAll are knownIDType of the two idtypes nearly every
+// call names, looked up once.
+var knownPID, knownAll = knownIDType(P_PID), knownIDType(P_ALL)
+
 // checkID validates idtype and id and returns the id to pass: idtype must be
 // one the host defines, and id (ignored for P_ALL) must be non-negative and
 // fit the OS's id_t.
 func checkID(call string, idtype IDType, id int) (int, error) {
-	if !knownIDType(idtype) {
+	if !(idtype == P_PID && knownPID || idtype == P_ALL && knownAll || knownIDType(idtype)) {
 		return 0, unsupported(call, posix.EINVAL, "idtype %d is not defined", int(idtype))
 	}
 	if idtype == P_ALL {

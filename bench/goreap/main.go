@@ -9,7 +9,9 @@
 //
 // "live" releases the orphans while the reaper runs (time from the release
 // until every exit was reported); "zombies" lets them all exit first and then
-// starts the reaper (time from its start). Lost counts orphans a reaper never
+// starts the reaper (time from its start). The orphans are raw forks of this
+// program re-executed as middles, which exit with one exit_group and no
+// shell, so both modes time the reapers, not the orphans' own work. Lost counts orphans a reaper never
 // reported (within 5 s of its last progress); left counts children it left
 // unreaped.
 package main

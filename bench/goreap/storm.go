@@ -12,26 +12,86 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/procwait/wait"
 )
 
-// A storm is n orphans of this process (a subreaper): shell subshells forked
-// by middle shells that exit at once, each blocked reading a gate pipe. They
-// all exit together when the gate closes.
+// A storm is n orphans of this process (a subreaper): children forked by
+// middle processes that exit at once, each orphan blocked reading a gate
+// pipe. They all exit together when the gate closes. The middles are this
+// program re-executed (middleEnv), and each orphan is a raw fork of a
+// middle that does nothing but read(2) and exit_group(2): its exit is the
+// kernel's work alone, with no shell or runtime in it, so live mode times
+// the reapers rather than the orphans.
 type storm struct {
 	pids []int
 	gate *os.File // write end; closing it releases every orphan
 }
 
-// orphanScript forks n subshells that block on fd 3, printing their PIDs.
-func orphanScript(n int) string {
-	return `i=0; while [ $i -lt ` + strconv.Itoa(n) + ` ]; do (exec >/dev/null; read x <&3) & echo $!; i=$((i+1)); done`
+// middleEnv selects the middle mode of a re-executed copy of this program
+// (or of its test binary): fork the number of orphans it names.
+const middleEnv = "GOREAP_MIDDLE"
+
+func init() {
+	if v, ok := os.LookupEnv(middleEnv); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "goreap middle:", err)
+			os.Exit(2)
+		}
+		os.Exit(middle(n))
+	}
+}
+
+// middle forks n orphans blocked on the gate (fd 3), writes their PIDs to
+// stdout, one a line, and returns the exit code.
+func middle(n int) int {
+	w := bufio.NewWriter(os.Stdout)
+	for range n {
+		pid, errno := forkGated()
+		if errno != 0 {
+			fmt.Fprintln(os.Stderr, "goreap middle: clone:", errno)
+			return 1
+		}
+		fmt.Fprintln(w, pid)
+	}
+	if err := w.Flush(); err != nil {
+		return 1
+	}
+	return 0
+}
+
+var gateBuf [1]byte
+
+// forkGated forks a child that closes its stdout (so that the parent's read
+// of the PIDs ends when the middle exits), reads fd 3 until EOF or an error
+// and calls exit_group(0). The child runs nothing but raw system calls, so
+// no lock of the runtime that another thread held at the fork matters to it.
+//
+//go:nosplit
+func forkGated() (int, syscall.Errno) {
+	pid, _, errno := syscall.RawSyscall(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0)
+	if errno == 0 && pid == 0 {
+		syscall.RawSyscall(syscall.SYS_CLOSE, 1, 0, 0)
+		for {
+			r, _, e := syscall.RawSyscall(syscall.SYS_READ, 3, uintptr(unsafe.Pointer(&gateBuf[0])), 1)
+			if e != syscall.EINTR && (e != 0 || r == 0) {
+				break
+			}
+		}
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 0, 0, 0)
+	}
+	return int(pid), errno
 }
 
 // newStorm starts middles*per orphans. The middles are reaped here by PID
 // (no reaper runs during setup), so the orphans are the only children left.
 func newStorm(middles, per int) (*storm, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
 	gateR, gateW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -56,14 +116,15 @@ func newStorm(middles, per int) (*storm, error) {
 	}()
 	var mids []int
 	for range middles {
-		cmd := exec.Command("/bin/sh", "-c", orphanScript(per))
+		cmd := exec.Command(exe)
+		cmd.Env = append(os.Environ(), middleEnv+"="+strconv.Itoa(per))
 		cmd.ExtraFiles = []*os.File{gateR}
 		cmd.Stdout = pw
 		cmd.Stderr = os.Stderr
 		if err = cmd.Start(); err != nil {
 			break
 		}
-		mids = append(mids, cmd.Process.Pid)
+		mids = append(mids, cmd.Process.Pid) // read before Release
 		_ = cmd.Process.Release()
 	}
 	pw.Close()

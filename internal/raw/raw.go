@@ -103,9 +103,84 @@ func (s *Siginfo) Bytes() []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(s)), unsafe.Sizeof(*s))
 }
 
+// hostFields are HostSiginfo's offsets, checked once to lie inside a
+// Siginfo and to be 4-byte aligned, so that the decoders below load the
+// fields directly, without a slice or bounds checks. ok is false when they
+// do not (a missing table entry): everything then decodes to zero, as
+// internal/abi's Decode does for a buffer shorter than the layout.
+var hostFields = func() siginfoFields {
+	l := HostSiginfo
+	f := siginfoFields{
+		signo: uintptr(l.Signo), errno: uintptr(l.Errno), code: uintptr(l.Code),
+		pid: uintptr(l.Pid), uid: uintptr(max(l.UID, 0)), status: uintptr(l.Status),
+		hasUID: l.UID >= 0,
+	}
+	if f.hasUID {
+		f.uidMask = -1
+	}
+	f.ok = l.Size <= int(unsafe.Sizeof(Siginfo{}))
+	for _, off := range [...]int{l.Signo, l.Errno, l.Code, l.Pid, max(l.UID, 0), l.Status} {
+		f.ok = f.ok && off >= 0 && off%4 == 0 && off+4 <= l.Size
+	}
+	return f
+}()
+
+// siginfoFields are the byte offsets of the SIGCHLD fields. A layout
+// without si_uid reads offset 0 and masks it to 0 with uidMask.
+type siginfoFields struct {
+	signo, errno, code, pid, uid, status uintptr
+	uidMask                              int32
+	hasUID, ok                           bool
+}
+
+// word loads the int32 at byte offset off, one of hostFields' checked
+// offsets, in the host's byte order.
+func (s *Siginfo) word(off uintptr) int32 {
+	return *(*int32)(unsafe.Add(unsafe.Pointer(s), off))
+}
+
 // SigChld decodes the fields the kernel filled, at the host layout's
-// offsets and in the host's byte order, without allocating.
-func (s *Siginfo) SigChld() abi.SigChld { return HostSiginfo.Decode(s.Bytes(), abi.Native) }
+// offsets and in the host's byte order, without allocating. It reads what
+// internal/abi's HostSiginfo.Decode(s.Bytes(), abi.Native) reads.
+func (s *Siginfo) SigChld() abi.SigChld {
+	f := &hostFields
+	if !f.ok {
+		return abi.SigChld{}
+	}
+	return abi.SigChld{
+		Signo: s.word(f.signo), Errno: s.word(f.errno), Code: s.word(f.code), Pid: s.word(f.pid),
+		UID: s.word(f.uid) & f.uidMask, Status: s.word(f.status), HasUID: f.hasUID,
+	}
+}
+
+// Fields is SigChld without si_errno, returned in registers rather than in
+// a struct, for the decoders that copy the fields on at once.
+func (s *Siginfo) Fields() (signo, code, pid, uid, status int32, hasUID bool) {
+	f := &hostFields
+	if !f.ok {
+		return 0, 0, 0, 0, 0, false
+	}
+	return s.word(f.signo), s.word(f.code), s.word(f.pid), s.word(f.uid) & f.uidMask, s.word(f.status), f.hasUID
+}
+
+// PidCode is SigChld's Pid and Code alone: what a peek needs.
+func (s *Siginfo) PidCode() (pid, code int32) {
+	f := &hostFields
+	if !f.ok {
+		return 0, 0
+	}
+	return s.word(f.pid), s.word(f.code)
+}
+
+// PidCodeStatus is SigChld's Pid, Code and Status alone: what building a
+// status word needs.
+func (s *Siginfo) PidCodeStatus() (pid, code, status int32) {
+	f := &hostFields
+	if !f.ok {
+		return 0, 0, 0
+	}
+	return s.word(f.pid), s.word(f.code), s.word(f.status)
+}
 
 // Bytes is the buffer as the kernel sees it.
 func (r *Rusage) Bytes() []byte {

@@ -40,11 +40,11 @@ func wait6(idtype, id int, status *uint32, options uint32, wru *WRusage, info *S
 	if e := waitidRusage(idtype, id, info, options, ru); e != 0 {
 		return 0, e
 	}
-	s := info.SigChld()
-	if s.Pid != 0 && status != nil {
-		*status = StatusFromSiginfo(s.Code, s.Status)
+	pid, code, st := info.PidCodeStatus()
+	if pid != 0 && status != nil {
+		*status = StatusFromSiginfo(code, st)
 	}
-	return int(s.Pid), 0
+	return int(pid), 0
 }
 
 // StatusFromSiginfo is the wait4 status word of the event waitid described

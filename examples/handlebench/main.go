@@ -1,287 +1,278 @@
 //go:build unix
 
-// Command handlebench compares waiting for many children with wait.Handle
-// and with os/exec's Cmd.Wait, side by side in one run.
+// Command handlebench compares three ways of waiting for many children, side
+// by side in one run:
 //
-// For each N it runs each variant in a subprocess of its own, so a variant
-// that dies (os/exec reaches the Go runtime's 10,000-thread limit) is
-// reported instead of ending the run. A variant starts N children
-// (/bin/sleep), parks one waiting goroutine per child, then measures the
-// process's OS threads and resident memory; then it kills the children one
-// at a time, recording the time of each kill and the time its Wait returned,
-// and reports the median and 99th percentile of that exit-to-wake latency.
+//   - exec: os/exec, cmd.Start and one goroutine per child blocked in
+//     cmd.Wait (an OS thread each, blocked in wait4);
+//   - handle: wait.Start and one goroutine per child parked in h.Wait;
+//   - group: wait.Start, g.Add, and one loop calling g.Next.
+//
+// Each child is cat(1) reading one pipe that all children share as their
+// standard input, so a child runs until it is killed or the pipe's write end
+// (held by the benchmark only) is closed, and killing one closes nothing
+// for the others.
+//
+// For each N and round, each variant runs in a subprocess of its own, so a
+// variant that dies (os/exec reaches the Go runtime's 10,000-thread limit)
+// becomes a row of the table instead of ending the run. A variant measures
+// its resident memory before it starts any child (the baseline), starts N
+// children, parks its waiters, then measures:
+//
+//   - OS threads (Linux: /proc/self/status) and resident memory (VmRSS),
+//     also beyond the baseline, and the runtime's StackInuse;
+//   - exit-to-wake latency, one child at a time: it kills min(N/2, 1000)
+//     children spread over all N, one by one, by PID, timing from just
+//     before kill(2) to the moment the waiter learns of that exit; p50, p99
+//     and the maximum;
+//   - all at once: it closes the shared pipe (or, with -burst kill, kills
+//     each remaining child by PID as fast as it can) and times until the
+//     last of the remaining children's exits is learned;
+//   - CPU time (getrusage RUSAGE_SELF, user + system) from the first kill to
+//     the last exit learned.
+//
+// The table gives, per N and variant, the median of each column over the
+// rounds. The soft RLIMIT_NOFILE is raised to the hard limit (a Handle holds
+// one descriptor per child on Linux); -nofile raises both, where permitted.
 //
 // Usage:
 //
-//	go run ./examples/handlebench -n 1000,5000,10000 [-rounds R] [-variants handle,exec]
+//	go run ./examples/handlebench -n 1000,5000,10000,20000 -rounds 3 -exec-max 5000
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
-	"os/exec"
 	"runtime"
-	"runtime/debug"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
-
-	"github.com/procwait/wait"
 )
 
-// result is what one variant run reports (one JSON line on stdout).
-type result struct {
-	Variant    string  `json:"variant"`
-	N          int     `json:"n"`
-	GOMAXPROCS int     `json:"gomaxprocs"`
-	Threads    int     `json:"threads"` // OS threads while all N waits are parked
-	RSSKiB     int64   `json:"rss_kib"` // resident memory then
-	P50us      float64 `json:"p50_us"`  // exit-to-wake latency
-	P99us      float64 `json:"p99_us"`  // exit-to-wake latency
-	StartSec   float64 `json:"start_s"` // time to start the N children
-	Error      string  `json:"error,omitempty"`
-}
+// runFlag is the hidden flag that makes the binary run one variant: the
+// benchmark re-executes itself with it, followed by -n and the variant's
+// other flags.
+const runFlag = "-internal-variant"
 
 func main() {
-	ns := flag.String("n", "1000,5000,10000", "comma-separated numbers of children")
-	variants := flag.String("variants", "handle,exec", "variants to compare: handle, exec")
-	run := flag.String("run", "", "internal: run one variant in this process")
-	child := flag.String("child", "/bin/sleep", "program each child runs, with the argument 3600")
-	rounds := flag.Int("rounds", 1, "times to repeat each N, alternating the variants")
-	flag.Parse()
-
-	if *run != "" {
-		n, err := strconv.Atoi(*ns)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(2)
-		}
-		r := runVariant(*run, n, *child)
-		json.NewEncoder(os.Stdout).Encode(r)
-		return
+	if len(os.Args) > 1 && os.Args[1] == runFlag {
+		os.Exit(variantMain(os.Args[2:], os.Stdout, os.Stderr))
 	}
+	os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr))
+}
 
-	// Adopt the children of a variant that dies, so none is left behind.
-	subreaper := wait.SetSubreaper(true) == nil
-	fmt.Printf("%s/%s, %d CPUs, GOMAXPROCS %d, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
-	fmt.Println("| N | variant | OS threads | RSS | exit-to-wake p50 | p99 | start N |")
-	fmt.Println("|---:|---|---:|---:|---:|---:|---:|")
-	for _, f := range strings.Split(*ns, ",") {
+// config is what one benchmark run measures.
+type config struct {
+	ns       []int
+	variants []string
+	rounds   int
+	execMax  int           // skip exec above this N (0: never)
+	burst    string        // "eof" or "kill"
+	nofile   uint64        // raise RLIMIT_NOFILE (soft and hard) to this; 0: soft to hard
+	timeout  time.Duration // per variant run
+}
+
+var allVariants = []string{"exec", "handle", "group"}
+
+// cli parses the flags, runs the benchmark and prints its table on stdout
+// (progress on stderr). It returns the exit code.
+func cli(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("handlebench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ns := fs.String("n", "1000,5000,10000", "comma-separated numbers of children")
+	variants := fs.String("variants", strings.Join(allVariants, ","), "variants to compare: exec (os/exec), handle (wait.Handle per goroutine), group (wait.Group)")
+	rounds := fs.Int("rounds", 1, "rounds per N (the table shows medians); the variants alternate within each")
+	execMax := fs.Int("exec-max", 0, "skip the exec variant above this N (0: never skip)")
+	burst := fs.String("burst", "eof", "how all remaining children die at once: eof (close their shared stdin) or kill (SIGKILL each by PID)")
+	nofile := fs.Uint64("nofile", 0, "raise RLIMIT_NOFILE's soft and hard limits to this (needs privilege); 0: raise the soft limit to the hard one")
+	timeout := fs.Duration("timeout", 30*time.Minute, "longest a variant run may take before it is killed")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg := config{rounds: *rounds, execMax: *execMax, burst: *burst, nofile: *nofile, timeout: *timeout}
+	for f := range strings.SplitSeq(*ns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n <= 0 {
-			fmt.Fprintf(os.Stderr, "bad -n value %q\n", f)
-			os.Exit(2)
+		if err != nil || n < 2 {
+			fmt.Fprintf(stderr, "handlebench: bad -n value %q (want a number >= 2)\n", f)
+			return 2
 		}
-		for range *rounds {
-			for _, v := range strings.Split(*variants, ",") {
-				r := runSubprocess(strings.TrimSpace(v), n, *child, subreaper)
-				if r.Error != "" {
-					fmt.Printf("| %d | %s | %s |  |  |  |  |\n", n, label(r.Variant), r.Error)
+		cfg.ns = append(cfg.ns, n)
+	}
+	for v := range strings.SplitSeq(*variants, ",") {
+		v = strings.TrimSpace(v)
+		if !slices.Contains(allVariants, v) {
+			fmt.Fprintf(stderr, "handlebench: unknown variant %q (want %s)\n", v, strings.Join(allVariants, ", "))
+			return 2
+		}
+		cfg.variants = append(cfg.variants, v)
+	}
+	if cfg.rounds < 1 || (cfg.burst != "eof" && cfg.burst != "kill") {
+		fmt.Fprintln(stderr, "handlebench: -rounds must be >= 1 and -burst eof or kill")
+		return 2
+	}
+	if _, err := bench(context.Background(), cfg, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "handlebench:", err)
+		return 1
+	}
+	return 0
+}
+
+// row is one line of the table: one variant at one N over all rounds.
+type row struct {
+	N       int
+	Variant string
+	Runs    []result // every round, in order
+	Median  result   // the median of each column over the rounds that worked
+	OK      int      // rounds that worked
+	Skipped string   // why the variant was not run at this N
+}
+
+// bench runs every configured variant, N and round, prints the header and
+// the table of medians to out and progress to progress, and returns the
+// rows.
+func bench(ctx context.Context, cfg config, out, progress io.Writer) ([]row, error) {
+	lim, err := raiseNofile(cfg.nofile)
+	if err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cleanup := adoptOrphans() // a variant that dies leaves its children to us
+
+	fmt.Fprintf(out, "%s/%s, %d CPUs, GOMAXPROCS %d, %s%s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), kernel())
+	fmt.Fprintf(out, "limits: %s\n", lim)
+	fmt.Fprintf(out, "children: cat on one shared stdin pipe; one-at-a-time: min(N/2, 1000) kills by PID; all at once: the rest, by %s; medians of %d round(s)\n", burstName(cfg.burst), cfg.rounds)
+
+	var rows []row
+	for _, n := range cfg.ns {
+		first := len(rows)
+		for _, v := range cfg.variants {
+			r := row{N: n, Variant: v}
+			if v == "exec" && cfg.execMax > 0 && n > cfg.execMax {
+				r.Skipped = fmt.Sprintf("skipped: N > -exec-max %d", cfg.execMax)
+			}
+			rows = append(rows, r)
+		}
+		for round := range cfg.rounds {
+			for i := first; i < len(rows); i++ {
+				r := &rows[i]
+				if r.Skipped != "" {
 					continue
 				}
-				fmt.Printf("| %d | %s | %d | %.1f MiB | %.0f µs | %.0f µs | %.2f s |\n",
-					n, label(r.Variant), r.Threads, float64(r.RSSKiB)/1024, r.P50us, r.P99us, r.StartSec)
+				res := runSubprocess(ctx, exe, cfg, r.Variant, n)
+				cleanup()
+				r.Runs = append(r.Runs, res)
+				fmt.Fprintf(progress, "round %d/%d N=%d %s: %s\n", round+1, cfg.rounds, n, r.Variant, res.summary())
 			}
 		}
+		for i := first; i < len(rows); i++ {
+			rows[i].Median, rows[i].OK = median(rows[i].Runs)
+		}
 	}
+	printTable(out, rows)
+	return rows, nil
+}
+
+func burstName(b string) string {
+	if b == "kill" {
+		return "SIGKILL to each by PID"
+	}
+	return "closing their shared stdin"
 }
 
 func label(v string) string {
 	switch v {
-	case "handle":
-		return "wait.Handle"
 	case "exec":
-		return "os/exec Cmd.Wait"
+		return "os/exec Cmd.Wait per goroutine"
+	case "handle":
+		return "wait.Handle per goroutine"
+	case "group":
+		return "wait.Group, one Next loop"
 	}
 	return v
 }
 
-// runSubprocess runs one variant in a new process group and, whatever
-// happens to it, kills and reaps what it leaves behind.
-func runSubprocess(variant string, n int, child string, subreaper bool) result {
-	exe, err := os.Executable()
-	if err != nil {
-		return result{Variant: variant, N: n, Error: err.Error()}
-	}
-	cmd := exec.Command(exe, "-run", variant, "-n", strconv.Itoa(n), "-child", child)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	err = cmd.Run()
-	if err != nil && cmd.Process != nil {
-		// The variant's children share its process group.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		if subreaper {
-			for {
-				if _, err := wait.Wait4(-1, nil, 0, nil); err != nil {
-					break // ECHILD: every adopted orphan is reaped
-				}
-			}
+// printTable prints the rows as a Markdown table.
+func printTable(w io.Writer, rows []row) {
+	fmt.Fprintln(w, "| N | variant | OS threads | RSS | beyond baseline | StackInuse | exit-to-wake p50 | p99 | max | all at once | CPU | start N |")
+	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range rows {
+		switch {
+		case r.Skipped != "":
+			fmt.Fprintf(w, "| %d | %s | %s |||||||||\n", r.N, label(r.Variant), r.Skipped)
+			continue
+		case r.OK == 0:
+			fmt.Fprintf(w, "| %d | %s | %s |||||||||\n", r.N, label(r.Variant), firstError(r.Runs))
+			continue
 		}
-	}
-	var r result
-	if jerr := json.Unmarshal(out.Bytes(), &r); jerr != nil || err != nil {
-		return result{Variant: variant, N: n, Error: failure(err, errOut.String())}
-	}
-	return r
-}
-
-// failure summarises how a variant process died: its error and the first
-// line of its stderr that says why (the runtime's "fatal error: ..." line).
-func failure(err error, stderr string) string {
-	why := ""
-	sc := bufio.NewScanner(strings.NewReader(stderr))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.Contains(line, "fatal error") || strings.Contains(line, "thread") || strings.HasPrefix(line, "error:") {
-			why = line
-			break
+		m := r.Median
+		name := label(r.Variant)
+		if r.OK < len(r.Runs) {
+			name += fmt.Sprintf(" (%d of %d rounds failed: %s)", len(r.Runs)-r.OK, len(r.Runs), firstError(r.Runs))
 		}
-		if why == "" {
-			why = line
-		}
-	}
-	if err == nil {
-		return "no result: " + why
-	}
-	return fmt.Sprintf("failed (%v): %s", err, why)
-}
-
-// runVariant starts n children, parks one wait per child, measures, then
-// kills the children one by one and times each wake-up.
-func runVariant(variant string, n int, child string) result {
-	r := result{Variant: variant, N: n, GOMAXPROCS: runtime.GOMAXPROCS(0)}
-	fail := func(err error) result {
-		r.Error = err.Error()
-		fmt.Fprintln(os.Stderr, "error:", err)
-		return r
-	}
-	woke := make([]time.Time, n)
-	pids := make([]int, n)
-	done := make([]chan struct{}, n)
-	var wg sync.WaitGroup
-	t0 := time.Now()
-	for i := range n {
-		cmd := exec.Command(child, "3600")
-		done[i] = make(chan struct{})
-		switch variant {
-		case "handle":
-			h, err := wait.Start(cmd)
-			if err != nil {
-				return fail(fmt.Errorf("child %d: %w", i, err))
-			}
-			pids[i] = h.Pid()
-			cmd.Process.Release() // its pidfd duplicates the Handle's
-			wg.Go(func() {
-				_, err := h.Wait(context.Background())
-				woke[i] = time.Now()
-				close(done[i])
-				if err != nil {
-					fmt.Fprintln(os.Stderr, "error:", err)
-				}
-				h.Close()
-			})
-		case "exec":
-			if err := cmd.Start(); err != nil {
-				return fail(fmt.Errorf("child %d: %w", i, err))
-			}
-			pids[i] = cmd.Process.Pid
-			wg.Go(func() {
-				err := cmd.Wait()
-				woke[i] = time.Now()
-				close(done[i])
-				if _, ok := err.(*exec.ExitError); err != nil && !ok {
-					fmt.Fprintln(os.Stderr, "error:", err)
-				}
-			})
-		default:
-			return fail(fmt.Errorf("unknown variant %q", variant))
-		}
-	}
-	r.StartSec = time.Since(t0).Seconds()
-
-	// Let every waiter block and drop the garbage of starting (both
-	// variants alike), then measure what the waiting itself keeps.
-	settle()
-	runtime.GC()
-	debug.FreeOSMemory()
-	r.Threads = threads()
-	r.RSSKiB = rssKiB()
-
-	lat := make([]time.Duration, n)
-	for i, pid := range pids {
-		t := time.Now()
-		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-			return fail(fmt.Errorf("kill %d: %w", pid, err))
-		}
-		<-done[i]
-		lat[i] = woke[i].Sub(t)
-	}
-	wg.Wait()
-	slices.Sort(lat)
-	r.P50us = float64(lat[n/2].Nanoseconds()) / 1e3
-	r.P99us = float64(lat[min(n-1, n*99/100)].Nanoseconds()) / 1e3
-	return r
-}
-
-// settle waits until the thread count has not grown for half a second (at
-// most 20 s): the waiters have all blocked by then.
-func settle() {
-	last := threads()
-	for range 40 {
-		time.Sleep(500 * time.Millisecond)
-		now := threads()
-		if now == last {
-			return
-		}
-		last = now
+		fmt.Fprintf(w, "| %d | %s | %d | %.1f MiB | %.1f MiB | %.1f MiB | %s | %s | %s | %s for %d | %s | %.2f s |\n",
+			r.N, name, m.Threads, mib(m.RSSKiB), mib(m.RSSKiB-m.BaseRSSKiB), float64(m.StackInuse)/(1<<20),
+			us(m.P50ns), us(m.P99ns), us(m.MaxNs), us(m.AllNs), m.AllN, us(m.CPUns), float64(m.StartNs)/1e9)
 	}
 }
 
-// threads counts this process's OS threads: /proc on Linux, else the
-// runtime's count of threads created (Go seldom ends one).
-func threads() int {
-	if v, ok := procStatus("Threads:"); ok {
-		return int(v)
+func mib(kib int64) float64 { return float64(kib) / 1024 }
+
+// us prints a duration in nanoseconds in µs below 10 ms, else in ms.
+func us(ns int64) string {
+	if ns < 10e6 {
+		return fmt.Sprintf("%d µs", (ns+500)/1000)
 	}
-	return pprof.Lookup("threadcreate").Count()
+	return fmt.Sprintf("%.1f ms", float64(ns)/1e6)
 }
 
-// rssKiB is the resident set: VmRSS on Linux, else the peak (ru_maxrss).
-func rssKiB() int64 {
-	if v, ok := procStatus("VmRSS:"); ok {
-		return v
-	}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return wait.RusageFromSyscall(&ru).MaxRSS / 1024
-}
-
-func procStatus(key string) (int64, bool) {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, false
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, key); ok {
-			f := strings.Fields(v)
-			if len(f) == 0 {
-				return 0, false
-			}
-			n, err := strconv.ParseInt(f[0], 10, 64)
-			return n, err == nil
+func firstError(runs []result) string {
+	for _, r := range runs {
+		if r.Error != "" {
+			return r.Error
 		}
 	}
-	return 0, false
+	return "no result"
+}
+
+// median returns the median of each column over the runs without an error,
+// and how many there were. With an even count it takes the lower middle.
+func median(runs []result) (result, int) {
+	var ok []result
+	for _, r := range runs {
+		if r.Error == "" {
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) == 0 {
+		return result{}, 0
+	}
+	m := ok[0]
+	mid := func(get func(result) int64) int64 {
+		v := make([]int64, len(ok))
+		for i, r := range ok {
+			v[i] = get(r)
+		}
+		slices.Sort(v)
+		return v[(len(v)-1)/2]
+	}
+	m.Threads = int(mid(func(r result) int64 { return int64(r.Threads) }))
+	m.RSSKiB = mid(func(r result) int64 { return r.RSSKiB })
+	// The median of the differences, not the difference of the medians.
+	diff := mid(func(r result) int64 { return r.RSSKiB - r.BaseRSSKiB })
+	m.BaseRSSKiB = m.RSSKiB - diff
+	m.StackInuse = uint64(mid(func(r result) int64 { return int64(r.StackInuse) }))
+	m.P50ns = mid(func(r result) int64 { return r.P50ns })
+	m.P99ns = mid(func(r result) int64 { return r.P99ns })
+	m.MaxNs = mid(func(r result) int64 { return r.MaxNs })
+	m.AllNs = mid(func(r result) int64 { return r.AllNs })
+	m.CPUns = mid(func(r result) int64 { return r.CPUns })
+	m.StartNs = mid(func(r result) int64 { return r.StartNs })
+	return m, len(ok)
 }

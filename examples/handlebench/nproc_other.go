@@ -1,0 +1,8 @@
+//go:build unix && !(linux || android || darwin || ios || freebsd || netbsd || openbsd || dragonfly)
+
+package main
+
+import "golang.org/x/sys/unix"
+
+// getNproc reports that this OS has no RLIMIT_NPROC.
+func getNproc(*unix.Rlimit) (ok bool, err error) { return false, nil }

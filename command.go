@@ -225,6 +225,7 @@ func (c *command) started(ok bool) int {
 	fd := -1
 	if c.undoSys != nil {
 		fd = c.undoSys(ok)
+		c.undoSys = nil // drop the copied SysProcAttr: a Group holds many commands
 	}
 	c.restore()
 	closeFiles(c.child)

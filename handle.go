@@ -69,6 +69,7 @@ type Handle struct {
 	retries  int           // reports renewed while the child was on its way out
 	changed  chan struct{} // closed and replaced at every change of state
 	done     chan struct{} // Done's channel, made by its first call
+	group    *Group        // the Group h is a member of (Group.Add), or nil
 
 	cmd   *command // the command of a Handle made by Start; fixed after Start
 	adopt int      // a pidfd from clone for newChildWatch to take over, or -1
@@ -444,10 +445,14 @@ func (h *Handle) markExited() {
 	h.changedLocked()
 }
 
-// changedLocked wakes every goroutine parked on h.changed.
+// changedLocked wakes every goroutine parked on h.changed, and tells h's
+// Group, if any, to look at h.
 func (h *Handle) changedLocked() {
 	close(h.changed)
 	h.changed = make(chan struct{})
+	if h.group != nil {
+		h.group.memberChanged(h)
+	}
 }
 
 func (h *Handle) closedErr(op string) error {

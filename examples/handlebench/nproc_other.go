@@ -1,4 +1,4 @@
-//go:build unix && !(linux || android || darwin || ios || freebsd || netbsd || openbsd || dragonfly)
+//go:build aix || hurd || illumos || solaris
 
 package main
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -207,4 +208,50 @@ func watchReuseScenario() error {
 		return fmt.Errorf("Wait4(%d) after B's Watcher = %d, %v, %v; want exit status 0", pid, wpid, ws, err)
 	}
 	return nil
+}
+
+// TestWatchOrphan: a process whose parent exited is re-parented to init (not
+// to this test, which is no subreaper), so it is a child of PID 1 that this
+// process does not own; Watch still reports its exit, and only once it
+// happens.
+func TestWatchOrphan(t *testing.T) {
+	requireWatch(t)
+	sh := newHeldShell(t, "(cat <&3 >/dev/null; exit 6) & echo $!")
+	pid := startCmd(t, sh.cmd)
+	gpid := sh.grandchild(t)
+	wWaitStatus(t, pid, 0) // the shell is gone: its background job is an orphan
+	ppid := parentPid(t, gpid)
+	if ppid == os.Getpid() || ppid == pid {
+		t.Fatalf("orphan %d has parent %d; want it re-parented away from the test (%d) and the shell (%d)", gpid, ppid, os.Getpid(), pid)
+	}
+	t.Logf("orphan %d re-parented to %d", gpid, ppid)
+	w := mustWatch(t, gpid)
+	wStillRunning(t, w)
+	sh.hold.Close()
+	wWait(t, w)
+	select {
+	case <-w.Done():
+	case <-time.After(pollBound):
+		t.Fatal("Done not closed after Wait returned")
+	}
+}
+
+// parentPid reads the parent of pid from /proc/<pid>/stat (the field after
+// the parenthesised command name and the state).
+func parentPid(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 2 {
+		t.Fatalf("/proc/%d/stat: %q", pid, s)
+	}
+	ppid, err := strconv.Atoi(fields[1])
+	if err != nil {
+		t.Fatalf("/proc/%d/stat: %q", pid, s)
+	}
+	return ppid
 }

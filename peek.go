@@ -46,7 +46,7 @@ func peek(idtype IDType, id int) (int, Code, error) {
 	if e := raw.Waitid(int(idtype), id, &si, opts); e != 0 {
 		return 0, 0, syscallError("waitid", e)
 	}
-	pid, code := si.PidCode()
+	_, code, pid, _, _, _ := si.Fields()
 	return int(pid), Code(code), nil
 }
 

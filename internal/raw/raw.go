@@ -154,32 +154,14 @@ func (s *Siginfo) SigChld() abi.SigChld {
 }
 
 // Fields is SigChld without si_errno, returned in registers rather than in
-// a struct, for the decoders that copy the fields on at once.
+// a struct, for the decoders that copy the fields on at once. It is
+// inlined, and the loads of fields a caller drops are removed with them.
 func (s *Siginfo) Fields() (signo, code, pid, uid, status int32, hasUID bool) {
 	f := &hostFields
 	if !f.ok {
 		return 0, 0, 0, 0, 0, false
 	}
 	return s.word(f.signo), s.word(f.code), s.word(f.pid), s.word(f.uid) & f.uidMask, s.word(f.status), f.hasUID
-}
-
-// PidCode is SigChld's Pid and Code alone: what a peek needs.
-func (s *Siginfo) PidCode() (pid, code int32) {
-	f := &hostFields
-	if !f.ok {
-		return 0, 0
-	}
-	return s.word(f.pid), s.word(f.code)
-}
-
-// PidCodeStatus is SigChld's Pid, Code and Status alone: what building a
-// status word needs.
-func (s *Siginfo) PidCodeStatus() (pid, code, status int32) {
-	f := &hostFields
-	if !f.ok {
-		return 0, 0, 0
-	}
-	return s.word(f.pid), s.word(f.code), s.word(f.status)
 }
 
 // Bytes is the buffer as the kernel sees it.

@@ -40,7 +40,7 @@ func wait6(idtype, id int, status *uint32, options uint32, wru *WRusage, info *S
 	if e := waitidRusage(idtype, id, info, options, ru); e != 0 {
 		return 0, e
 	}
-	pid, code, st := info.PidCodeStatus()
+	_, code, pid, _, st, _ := info.Fields()
 	if pid != 0 && status != nil {
 		*status = StatusFromSiginfo(code, st)
 	}

@@ -261,12 +261,11 @@ func (h *Handle) groupCheck() (memberState, time.Duration) {
 	case h.reported:
 		// As in Handle.next: renew the report's registration, then look
 		// once more.
-		if !h.sys.rearm() {
-			h.retries++
-			return memberRetry, retryDelay(h.retries)
-		}
-		h.reported = false
-		if h.collectLocked(true) {
+		delay, collected := h.renewLocked()
+		switch {
+		case delay > 0:
+			return memberRetry, delay
+		case collected:
 			return memberExited, 0
 		}
 	}

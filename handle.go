@@ -261,12 +261,11 @@ func (h *Handle) next(ctxEnded bool) step {
 		// (kqueue's NOTE_EXIT fires before the child is a zombie) or was
 		// stale. Renew the watch, then look once more: an exit in between
 		// was reported to nobody.
-		if !h.sys.rearm() {
-			h.retries++
-			return step{delay: retryDelay(h.retries)}
-		}
-		h.reported = false
-		if h.collectLocked(true) {
+		delay, collected := h.renewLocked()
+		switch {
+		case delay > 0:
+			return step{delay: delay}
+		case collected:
 			return step{final: true, exit: h.exit, err: h.err}
 		}
 	}
@@ -292,6 +291,20 @@ func (h *Handle) watched(werr error, ctxEnded bool) error {
 		return handleErr("wait", h.pid, "watching the child failed", werr)
 	}
 	return nil
+}
+
+// renewLocked answers an exit report that no reapable child followed: it
+// renews the mechanism's registration and collects once more (an exit in
+// between was reported to nobody), saying whether that collected the child.
+// A positive delay means the child is on its way out and the registration
+// could not be renewed: look again after delay.
+func (h *Handle) renewLocked() (delay time.Duration, collected bool) {
+	if !h.sys.rearm() {
+		h.retries++
+		return retryDelay(h.retries), false
+	}
+	h.reported = false
+	return 0, h.collectLocked(true)
 }
 
 // retryDelay is how long Wait sleeps before its retry number n of a child

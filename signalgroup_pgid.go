@@ -34,6 +34,11 @@ func groupLeaderLocked(pid int) error {
 // and knows the child unreaped: while the leader is unreaped, its PID and
 // so its group's ID cannot be reused.
 func killGroupLocked(pid int, sig syscall.Signal) error {
+	if pid <= 1 {
+		// kill(-1) would signal every process this one may signal; a
+		// Handle never holds such a pid, and this keeps it so.
+		return handleErr("signal group", pid, "not a child's process group", syscall.EINVAL)
+	}
 	if err := groupLeaderLocked(pid); err != nil {
 		return err
 	}

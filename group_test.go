@@ -648,3 +648,42 @@ func TestGroupNoGoroutinePerMember(t *testing.T) {
 		}
 	})
 }
+
+// TestNilContextPanicsHoldNoLock: Group.Next and Watcher.Wait panic on a
+// nil Context before taking any lock, so after the panic is recovered the
+// Group and the Watcher still work: the member's exit is returned once and
+// the watched child's exit reported.
+func TestNilContextPanicsHoldNoLock(t *testing.T) {
+	mustPanic := func(name string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Errorf("%s(nil) did not panic", name)
+			}
+		}()
+		f()
+	}
+	g := gNew(t)
+	h, w := gBlock(t, 7)
+	gAdd(t, g, h)
+	mustPanic("Group.Next", func() { g.Next(nil) }) //lint:ignore SA1012 the nil Context is the point
+	var watcher *Watcher
+	if runtime.GOOS == "linux" {
+		requireWatch(t)
+		watcher = mustWatch(t, h.Pid())
+		mustPanic("Watcher.Wait", func() { watcher.Wait(nil) }) //lint:ignore SA1012 the nil Context is the point
+	}
+	if n := g.Len(); n != 1 {
+		t.Errorf("Len after the panic = %d; want 1", n)
+	}
+	w.Close()
+	if watcher != nil {
+		if err := watcher.Wait(hCtx(t)); err != nil {
+			t.Errorf("Watcher.Wait after the panic: %v", err)
+		}
+	}
+	wantCode(t, gNext(t, g), 7)
+	if _, err := g.Next(hCtx(t)); !errors.Is(err, syscall.ECHILD) {
+		t.Errorf("Next after the only exit = %v; want ECHILD", err)
+	}
+}

@@ -43,6 +43,17 @@ import (
 //	exec MODE ARG...  replace itself (execve) with the helper in MODE
 const helperEnv = "WAIT_TEST_HELPER"
 
+// A helper runs on the process's main thread: runtime.LockOSThread in an
+// init function keeps the main goroutine there. Mode exec depends on it: a
+// traced child's execve from another thread (one its tracer never attached
+// to) replaces the traced leader without a PTRACE_EVENT_EXEC stop, and
+// TestPtraceExecEvent then sees the new program's exit instead.
+func init() {
+	if _, ok := os.LookupEnv(helperEnv); ok {
+		runtime.LockOSThread()
+	}
+}
+
 func TestMain(m *testing.M) {
 	runHelperIf(helperEnv, runHelper)
 	os.Exit(m.Run())

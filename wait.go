@@ -24,9 +24,11 @@ import (
 //
 // EINTR is retried (internal/raw). Errors are *os.SyscallError{Syscall: "wait4"}.
 func Wait4(pid int, status *WaitStatus, options Options, rusage *Rusage) (wpid int, err error) {
-	opts, err := checkOptions("wait4", options, hostWait4Mask)
-	if err != nil {
-		return 0, err
+	opts := uint32(options)
+	if !plainOptions(options, hostWait4Mask) {
+		if opts, err = checkOptions("wait4", options, hostWait4Mask); err != nil {
+			return 0, err
+		}
 	}
 	if pid < math.MinInt32 || pid > math.MaxInt32 {
 		return 0, invalid("wait4", "pid %d does not fit pid_t", pid)
@@ -64,16 +66,21 @@ func Wait4(pid int, status *WaitStatus, options Options, rusage *Rusage) (wpid i
 // the kernel recorded as continuing the child (usually the child itself). Errors are
 // *os.SyscallError{Syscall: "waitid"}.
 func Waitid(idtype IDType, id int, info *Info, options Options) error {
-	opts, err := checkOptions("waitid", options, hostWaitidMask)
-	if err != nil {
-		return err
+	opts := uint32(options)
+	if !plainOptions(options, hostWaitidMask) {
+		var err error
+		if opts, err = checkOptions("waitid", options, hostWaitidMask); err != nil {
+			return err
+		}
 	}
 	if opts&hostEventMask == 0 && hostEventMask != 0 {
 		return invalid("waitid", "options %v name no event: waitid needs one of %s", options, eventFlagNames)
 	}
-	id, err = checkID("waitid", idtype, id)
-	if err != nil {
-		return err
+	if !plainPID(idtype, id) {
+		var err error
+		if id, err = checkID("waitid", idtype, id); err != nil {
+			return err
+		}
 	}
 	var si raw.Siginfo
 	if errno := raw.Waitid(int(idtype), id, &si, opts); errno != 0 {
@@ -109,16 +116,19 @@ func Waitid(idtype IDType, id int, info *Info, options Options) error {
 // On illumos Wait6 is one waitid call: Self holds the child's CPU times from
 // the siginfo and every other field is zero, as illumos reports no more.
 func Wait6(idtype IDType, id int, status *WaitStatus, options Options, wrusage *WRusage, info *Info) (wpid int, err error) {
-	opts, err := checkOptions("wait6", options, hostWaitidMask)
-	if err != nil {
-		return 0, err
+	opts := uint32(options)
+	if !plainOptions(options, hostWaitidMask) {
+		if opts, err = checkOptions("wait6", options, hostWaitidMask); err != nil {
+			return 0, err
+		}
 	}
 	if opts&hostEventMask == 0 && hostEventMask != 0 {
 		return 0, invalid("wait6", "options %v name no event: wait6 needs one of %s", options, eventFlagNames)
 	}
-	id, err = checkID("wait6", idtype, id)
-	if err != nil {
-		return 0, err
+	if !plainPID(idtype, id) {
+		if id, err = checkID("wait6", idtype, id); err != nil {
+			return 0, err
+		}
 	}
 	var si raw.Siginfo
 	var errno posix.Errno
@@ -143,6 +153,16 @@ func Wait6(idtype IDType, id int, status *WaitStatus, options Options, wrusage *
 		*info = makeInfo(si.Fields()) // inlined: the fields stay in registers
 	}
 	return wpid, nil
+}
+
+// plainOptions reports whether options are the common case that needs no
+// more checking: every bit one that the call (accepted) takes and hostOptions
+// passes on unchanged (hostPlainOptions). It is small enough for the compiler
+// to inline into each call; checkOptions decides everything else, every error
+// included.
+func plainOptions(options Options, accepted uint32) bool {
+	o := uint32(options)
+	return Options(o) == options && o&^(accepted&hostPlainOptions&knownOptionBits) == 0
 }
 
 // checkOptions validates options for call before any system call: they must
@@ -171,6 +191,12 @@ func checkOptions(call string, options Options, accepted uint32) (uint32, error)
 // knownPID and knownAll are knownIDType of the two idtypes nearly every
 // call names, looked up once.
 var knownPID, knownAll = knownIDType(P_PID), knownIDType(P_ALL)
+
+// plainPID reports whether idtype and id are P_PID and an id that fits every
+// OS's id_t, the common case checkID need not see. Inlined like plainOptions.
+func plainPID(idtype IDType, id int) bool {
+	return idtype == P_PID && knownPID && uint(id) <= math.MaxInt32
+}
 
 // checkID validates idtype and id and returns the id to pass: idtype must be
 // one the host defines, and id (ignored for P_ALL) must be non-negative and

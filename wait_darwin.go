@@ -13,6 +13,10 @@ import (
 // Darwin's flags differ from the other BSDs' in ways this file smooths over:
 // WSTOPPED (0x8, waitid's) and WUNTRACED (0x2, wait4's) are different bits,
 // and each call silently ignores (wait4) or rejects (waitid) the other's, so
+// hostPlainOptions are the option bits hostOptions passes on unchanged for
+// every call: all but WTRAPPED and the two stop bits.
+const hostPlainOptions = ^(uint32(WTRAPPED) | darwinWUNTRACED | darwinWSTOPPED)
+
 // hostOptions gives each call the bit it understands for "report stopped
 // children". There is no WTRAPPED: a tracer sees its tracee's stops as
 // ordinary stops (wait4 reports them even without WUNTRACED, waitid only

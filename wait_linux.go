@@ -22,6 +22,10 @@ func hostTrapCause(s WaitStatus) int {
 	return hostStatus(s).TrapCause()
 }
 
+// hostPlainOptions are the option bits hostOptions passes on unchanged:
+// all but WTRAPPED.
+const hostPlainOptions = ^uint32(WTRAPPED)
+
 // hostOptions applies Linux's rule for WTRAPPED, a flag Linux does not have:
 // the kernel always reports a tracee's ptrace stops to its tracer, with or
 // without WUNTRACED/WSTOPPED, so "also report trapped children" is already

@@ -28,6 +28,10 @@ type hostStatus = abi.OpenBSDStatus
 // hostTrapCause is -1: OpenBSD has no ptrace event stops.
 func hostTrapCause(WaitStatus) int { return -1 }
 
+// hostPlainOptions is 0: whether waitid may be called depends on the
+// release, so every call goes through hostOptions.
+const hostPlainOptions = 0
+
 // hostOptions refuses waitid and the Wait6 emulation built on it where libc
 // has no waitid. Every flag in the table is the kernel's own, and the
 // generated masks hold what each call accepts.

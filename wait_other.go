@@ -12,6 +12,9 @@ type hostStatus = abi.LinuxStatus
 
 func hostTrapCause(WaitStatus) int { return -1 }
 
+// hostPlainOptions is 0: every call goes through hostOptions, which refuses it.
+const hostPlainOptions = 0
+
 // hostOptions refuses every call; hostOS is runtime.GOOS here, so the
 // error names the system ("wait4 is not available on windows").
 func hostOptions(call string, _ uint32) (uint32, error) {

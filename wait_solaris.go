@@ -16,6 +16,9 @@ type hostStatus = abi.IllumosStatus
 // hostTrapCause is -1: illumos has no ptrace event stops.
 func hostTrapCause(WaitStatus) int { return -1 }
 
+// hostPlainOptions: hostOptions passes every bit on unchanged.
+const hostPlainOptions = ^uint32(0)
+
 // hostOptions passes the options on: every flag in the table is the
 // kernel's own, and the generated masks hold what each call accepts.
 func hostOptions(_ string, o uint32) (uint32, error) { return o, nil }

@@ -9,6 +9,9 @@ package wait
 // hostTrapCause is -1: these systems have no ptrace event stops.
 func hostTrapCause(WaitStatus) int { return -1 }
 
+// hostPlainOptions: hostOptions passes every bit on unchanged.
+const hostPlainOptions = ^uint32(0)
+
 // hostOptions passes the options on: every flag in the host's table is the
 // kernel's own, and the generated masks hold what each call accepts.
 func hostOptions(_ string, o uint32) (uint32, error) { return o, nil }

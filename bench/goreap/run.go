@@ -27,23 +27,27 @@ type result struct {
 // reaper (a pure reaping burst).
 var modes = []string{"live", "zombies"}
 
-// reaper runs one implementation over s: start begins reaping and reports
-// PIDs to t, stop ends it.
+// reaper runs one implementation: prepare sets it up to report PIDs to t
+// (untimed), begin starts its reaping (timed from here), stop ends it.
 type reaper struct {
-	name  string
-	start func(t *tally) (stop func())
+	name    string
+	prepare func(t *tally) (begin, stop func())
 }
 
 var reapers = []reaper{
-	{"wait.Reap", startReap},
-	{"go-reap", startGoReap},
+	{"wait.Reap", prepareReap},
+	{"go-reap", prepareGoReap},
 }
 
-func startReap(t *tally) func() {
+// prepareReap has nothing to set up: Reap starts reaping, existing zombies
+// included, as soon as it runs.
+func prepareReap(t *tally) (begin, stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- wait.Reap(ctx, func(e wait.Exit) { t.add(e.Pid) }) }()
-	return func() {
+	begin = func() {
+		go func() { done <- wait.Reap(ctx, func(e wait.Exit) { t.add(e.Pid) }) }()
+	}
+	return begin, func() {
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			fmt.Fprintln(os.Stderr, "wait.Reap:", err)
@@ -51,7 +55,11 @@ func startReap(t *tally) func() {
 	}
 }
 
-func startGoReap(t *tally) func() {
+// prepareGoReap starts go-reap's ReapChildren, which registers for SIGCHLD
+// inside its goroutine and reaps only when one arrives: it gives it a moment
+// to register (untimed) and begin sends the SIGCHLD that starts the reaping,
+// as an exit would.
+func prepareGoReap(t *tally) (begin, stop func()) {
 	pids := make(reap.PidCh, 1024)
 	errs := make(reap.ErrorCh, 16)
 	done := make(chan struct{})
@@ -69,11 +77,9 @@ func startGoReap(t *tally) func() {
 		}
 	}()
 	go reap.ReapChildren(pids, errs, done, nil)
-	// ReapChildren registers for SIGCHLD inside its goroutine and reaps only
-	// when one arrives: give it a moment, then make sure one arrives.
 	time.Sleep(20 * time.Millisecond)
-	_ = syscall.Kill(os.Getpid(), syscall.SIGCHLD)
-	return func() {
+	begin = func() { _ = syscall.Kill(os.Getpid(), syscall.SIGCHLD) }
+	return begin, func() {
 		close(done)
 		close(stopped)
 	}
@@ -90,7 +96,9 @@ func runOnce(r reaper, mode string, middles, per int) (result, error) {
 	var stop func()
 	switch mode {
 	case "live":
-		stop = r.start(t)
+		var begin func()
+		begin, stop = r.prepare(t)
+		begin()
 		t0 = time.Now()
 		s.release()
 	case "zombies":
@@ -98,8 +106,10 @@ func runOnce(r reaper, mode string, middles, per int) (result, error) {
 		if err := s.zombies(2 * time.Minute); err != nil {
 			return result{}, err
 		}
+		var begin func()
+		begin, stop = r.prepare(t)
 		t0 = time.Now()
-		stop = r.start(t)
+		begin()
 	default:
 		return result{}, fmt.Errorf("unknown mode %q", mode)
 	}

@@ -57,7 +57,7 @@ func runLifecycleScenario(mode string) (*lifecycleReport, error) {
 	rep := &lifecycleReport{Facts: map[string]string{}}
 	name, backend, _ := strings.Cut(mode, "/")
 	forceSigchld.Store(backend == "sigchld")
-	if name == "reuse" || name == "foreign" {
+	if name == "reuse" || name == "foreign" || name == "groupreuse" {
 		if err := mountOwnProc(); err != nil {
 			return nil, err
 		}
@@ -70,6 +70,8 @@ func runLifecycleScenario(mode string) (*lifecycleReport, error) {
 		err = reuseScenario(ctx, rep)
 	case "foreign":
 		err = foreignReapScenario(ctx, rep)
+	case "groupreuse":
+		err = groupReuseScenario(ctx, rep)
 	case "trace":
 		err = traceReapScenario(ctx, rep)
 	case "panic":

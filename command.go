@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/procwait/wait/internal/posix"
@@ -26,39 +27,62 @@ import (
 //     cmd.Process.Wait when Reap collects for the Handle), so os/exec's
 //     Kill, the default Cancel, cannot reach a recycled PID, and
 //     cmd.ProcessState is the real one.
+//
+// A Handle keeps its command until the child is reaped, so the command
+// keeps little: what only the set-up needs (prep), the copying (io) and the
+// Cancel hook (cancel) are separate, and nil when unused.
 type command struct {
-	cmd       *exec.Cmd
-	waitDelay time.Duration
-	cancel    func() error // the caller's Cancel; nil if none
-	osPidfd   bool         // osProcessHasPidfd, asked before any lock (it may probe)
+	cmd     *exec.Cmd
+	osPidfd bool           // osProcessHasPidfd, asked before any lock (it may probe)
+	prep    *commandPrep   // set up by prepare, used by started; nil after
+	io      *commandIO     // the copies; nil without
+	cancel  *commandCancel // the caller's Cancel; nil if none
 
-	// Set up by prepare, used by started.
+	waitOnce sync.Once   // cmd.Wait after an early reap
+	doneOnce sync.Once   // sets err
+	finished atomic.Bool // err is final
+	err      error       // the final error, once finished
+
+	mu         sync.Mutex       // guards the fields below, and those of io and cancel it names
+	viaWait    bool             // cmd.Wait reaped the child
+	needWait   bool             // Reap reaped: finish must still run cmd.Wait
+	waitErr    error            // what that cmd.Wait returned, but an *exec.ExitError
+	earlyState *os.ProcessState // from cmd.Process.Wait, when Reap reaped the child
+}
+
+// commandPrep is what prepare sets up for started; the Handle does not
+// keep it.
+type commandPrep struct {
 	stdin          io.Reader // the caller's streams, restored after cmd.Start
 	stdout, stderr io.Writer
 	child          []*os.File // the child's pipe ends, closed in this process after cmd.Start
-	parent         []*os.File // this process's pipe ends, closed by the copies or at WaitDelay
+	parent         []*os.File // this process's pipe ends, handed to commandIO
 	copiers        []func() error
 	undoSys        func(started bool) int
+}
 
-	copied   chan struct{} // closed when every copy has ended; nil without copies
-	closeIO  sync.Once
-	finished chan struct{} // closed when err is final
-	waitOnce sync.Once     // cmd.Wait after an early reap
-	doneOnce sync.Once
+// commandIO is the copying of a command's streams, bounded by WaitDelay.
+type commandIO struct {
+	waitDelay time.Duration
+	parent    []*os.File    // this process's pipe ends, closed by the copies or at WaitDelay
+	copied    chan struct{} // closed when every copy has ended
+	closeIO   sync.Once
 
-	mu         sync.Mutex
-	running    int           // copies still running
-	copyErr    error         // the first copy error
-	expired    bool          // WaitDelay closed the pipes
-	cancelAt   time.Time     // when cancelHook ran (the Context ended)
-	cancelDone chan struct{} // closed when the caller's Cancel returned
-	cancelErr  error         // what it returned
-	reapedAt   time.Time
-	viaWait    bool             // cmd.Wait reaped the child
-	waitErr    error            // what that cmd.Wait returned, but an *exec.ExitError
-	earlyState *os.ProcessState // from cmd.Process.Wait, when Reap reaped the child
-	needWait   bool             // Reap reaped: finish must still run cmd.Wait
-	err        error            // the final error, once finished is closed
+	// Guarded by command.mu.
+	running  int       // copies still running
+	copyErr  error     // the first copy error
+	expired  bool      // WaitDelay closed the pipes
+	reapedAt time.Time // when the child was reaped
+}
+
+// commandCancel is the caller's Cancel, run by cancelHook.
+type commandCancel struct {
+	fn func() error
+
+	// Guarded by command.mu.
+	at   time.Time     // when cancelHook ran (the Context ended); zero before
+	done chan struct{} // closed when fn returned
+	err  error         // what it returned
 }
 
 // errWaitCtx tells Wait that its own ctx ended while the command finished.
@@ -85,42 +109,38 @@ var osProcessHasPidfd = func() bool { return false }
 // everything.
 func prepare(cmd *exec.Cmd) (*command, error) {
 	c := &command{
-		cmd:       cmd,
-		waitDelay: cmd.WaitDelay,
-		stdin:     cmd.Stdin,
-		stdout:    cmd.Stdout,
-		stderr:    cmd.Stderr,
-		finished:  make(chan struct{}),
-		osPidfd:   osProcessHasPidfd(),
+		cmd:     cmd,
+		osPidfd: osProcessHasPidfd(),
+		prep:    &commandPrep{stdin: cmd.Stdin, stdout: cmd.Stdout, stderr: cmd.Stderr},
 	}
 	if err := c.pipes(); err != nil {
 		c.restore()
-		closeFiles(c.child)
-		closeFiles(c.parent)
+		closeFiles(c.prep.child)
+		closeFiles(c.prep.parent)
 		return nil, err
 	}
 	if cmd.Cancel != nil {
-		c.cancel = cmd.Cancel
+		c.cancel = &commandCancel{fn: cmd.Cancel}
 		cmd.Cancel = c.cancelHook
 	}
 	if clonePidfd != nil {
-		c.undoSys = clonePidfd(cmd)
+		c.prep.undoSys = clonePidfd(cmd)
 	}
 	return c, nil
 }
 
 // pipes replaces each stream that os/exec would copy by a pipe.
 func (c *command) pipes() error {
-	cmd := c.cmd
+	cmd, p := c.cmd, c.prep
 	if r := cmd.Stdin; r != nil && !isFile(r) {
 		pr, pw, err := os.Pipe()
 		if err != nil {
 			return err
 		}
 		cmd.Stdin = pr
-		c.child = append(c.child, pr)
-		c.parent = append(c.parent, pw)
-		c.copiers = append(c.copiers, func() error {
+		p.child = append(p.child, pr)
+		p.parent = append(p.parent, pw)
+		p.copiers = append(p.copiers, func() error {
 			in := &childInput{f: pw}
 			_, err := io.Copy(in, r)
 			if err != nil && err == in.err {
@@ -144,7 +164,7 @@ func (c *command) pipes() error {
 		cmd.Stdout, outPipe = f, f
 	}
 	if w := cmd.Stderr; w != nil && !isFile(w) {
-		if outPipe != nil && interfaceEqual(c.stderr, c.stdout) {
+		if outPipe != nil && interfaceEqual(p.stderr, p.stdout) {
 			// One writer for both, as os/exec shares it: one pipe, one copy.
 			cmd.Stderr = outPipe
 		} else {
@@ -165,9 +185,10 @@ func (c *command) output(w io.Writer) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.child = append(c.child, pw)
-	c.parent = append(c.parent, pr)
-	c.copiers = append(c.copiers, func() error {
+	p := c.prep
+	p.child = append(p.child, pw)
+	p.parent = append(p.parent, pr)
+	p.copiers = append(p.copiers, func() error {
 		_, err := io.Copy(w, pr)
 		if cerr := pr.Close(); err == nil && !errors.Is(cerr, os.ErrClosed) {
 			err = cerr
@@ -215,37 +236,49 @@ func closeFiles(fs []*os.File) {
 
 // restore gives the caller's values back to cmd's streams.
 func (c *command) restore() {
-	c.cmd.Stdin, c.cmd.Stdout, c.cmd.Stderr = c.stdin, c.stdout, c.stderr
+	c.cmd.Stdin, c.cmd.Stdout, c.cmd.Stderr = c.prep.stdin, c.prep.stdout, c.prep.stderr
 }
 
 // started runs after cmd.Start: it restores the caller's fields, closes the
 // child's pipe ends here and, if the child runs, starts the copies. It
-// returns the pidfd from clone, or -1.
+// returns the pidfd from clone, or -1. What only the set-up needed is
+// dropped: a Group holds many commands.
 func (c *command) started(ok bool) int {
+	p := c.prep
+	c.prep = nil
 	fd := -1
-	if c.undoSys != nil {
-		fd = c.undoSys(ok)
-		c.undoSys = nil // drop the copied SysProcAttr: a Group holds many commands
+	if p.undoSys != nil {
+		fd = p.undoSys(ok)
 	}
-	c.restore()
-	closeFiles(c.child)
-	c.child = nil
+	c.cmd.Stdin, c.cmd.Stdout, c.cmd.Stderr = p.stdin, p.stdout, p.stderr
+	closeFiles(p.child)
 	if !ok {
 		if c.cancel != nil {
-			c.cmd.Cancel = c.cancel
+			c.cmd.Cancel = c.cancel.fn
 		}
-		closeFiles(c.parent)
+		closeFiles(p.parent)
 		return fd
 	}
-	if len(c.copiers) > 0 {
-		c.copied = make(chan struct{})
-		c.running = len(c.copiers)
-		for _, copier := range c.copiers {
+	if len(p.copiers) > 0 {
+		c.io = &commandIO{
+			waitDelay: c.cmd.WaitDelay,
+			parent:    p.parent,
+			copied:    make(chan struct{}),
+			running:   len(p.copiers),
+		}
+		for _, copier := range p.copiers {
 			go c.copy(copier)
 		}
 	}
-	c.copiers = nil
 	return fd
+}
+
+// closeParent closes this process's pipe ends (Start's clean-up when the
+// Handle cannot be made).
+func (c *command) closeParent() {
+	if c.io != nil {
+		closeFiles(c.io.parent)
+	}
 }
 
 // copy runs one copy and records its end.
@@ -253,11 +286,11 @@ func (c *command) copy(copier func() error) {
 	err := copier()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.copyErr == nil {
-		c.copyErr = err
+	if c.io.copyErr == nil {
+		c.io.copyErr = err
 	}
-	if c.running--; c.running == 0 {
-		close(c.copied)
+	if c.io.running--; c.io.running == 0 {
+		close(c.io.copied)
 	}
 }
 
@@ -266,14 +299,14 @@ func (c *command) copy(copier func() error) {
 // its own and returns at once.
 func (c *command) cancelHook() error {
 	c.mu.Lock()
-	c.cancelAt = time.Now()
+	c.cancel.at = time.Now()
 	done := make(chan struct{})
-	c.cancelDone = done
+	c.cancel.done = done
 	c.mu.Unlock()
 	go func() {
-		err := c.cancel()
+		err := c.cancel.fn()
 		c.mu.Lock()
-		c.cancelErr = err
+		c.cancel.err = err
 		c.mu.Unlock()
 		close(done)
 	}()
@@ -301,7 +334,8 @@ func (c *command) reap(sys childWatch, pid int, byWait bool) (Exit, bool, error)
 			// without a system call, and its Kill reaches nothing): cmd.Wait
 			// did the rest, the Handle reaps.
 			c.mu.Lock()
-			c.reapedAt, c.viaWait = now, true
+			c.reapedLocked(now)
+			c.viaWait = true
 			c.mu.Unlock()
 			return sys.reap()
 		}
@@ -313,7 +347,8 @@ func (c *command) reap(sys childWatch, pid int, byWait bool) (Exit, bool, error)
 			err = nil
 		}
 		c.mu.Lock()
-		c.reapedAt, c.viaWait, c.waitErr = now, true, err
+		c.reapedLocked(now)
+		c.viaWait, c.waitErr = true, err
 		c.mu.Unlock()
 		e, _ := ExitFromProcessState(ps)
 		return e, true, nil
@@ -323,17 +358,26 @@ func (c *command) reap(sys childWatch, pid int, byWait bool) (Exit, bool, error)
 	case err != nil && errors.Is(err, posix.EINVAL):
 		// Released by the caller (see above); cmd.Wait runs in finish.
 		c.mu.Lock()
-		c.reapedAt, c.needWait = now, true
+		c.reapedLocked(now)
+		c.needWait = true
 		c.mu.Unlock()
 		return sys.reap()
 	case err != nil:
 		return Exit{}, false, err
 	}
 	c.mu.Lock()
-	c.reapedAt, c.earlyState, c.needWait = now, ps, true
+	c.reapedLocked(now)
+	c.earlyState, c.needWait = ps, true
 	c.mu.Unlock()
 	e, _ := ExitFromProcessState(ps)
 	return e, true, nil
+}
+
+// reapedLocked records when the child was reaped, for WaitDelay.
+func (c *command) reapedLocked(now time.Time) {
+	if c.io != nil {
+		c.io.reapedAt = now
+	}
 }
 
 // exitPeeker is a mechanism that can tell an exit without reaping it
@@ -364,10 +408,8 @@ func peekWatch(sys childWatch, pid int) (bool, error) {
 // returns the command's error (nil, or wrapped as described at Handle.Wait).
 // It returns errWaitCtx if ctx ends first; a later call goes on.
 func (c *command) finish(ctx context.Context, pid int, e Exit) error {
-	select {
-	case <-c.finished:
+	if c.finished.Load() {
 		return c.err
-	default:
 	}
 	if err := c.awaitCopies(ctx); err != nil {
 		return err
@@ -378,7 +420,7 @@ func (c *command) finish(ctx context.Context, pid int, e Exit) error {
 	}
 	c.doneOnce.Do(func() {
 		c.err = c.result(pid, e)
-		close(c.finished)
+		c.finished.Store(true)
 	})
 	return c.err
 }
@@ -388,40 +430,49 @@ func (c *command) finish(ctx context.Context, pid int, e Exit) error {
 // first), it closes this process's pipe ends, as os/exec does, and then
 // waits for the copies to notice.
 func (c *command) awaitCopies(ctx context.Context) error {
-	if c.copied == nil {
+	cio := c.io
+	if cio == nil {
 		return nil
 	}
 	var expire <-chan time.Time
-	if c.waitDelay > 0 {
+	if cio.waitDelay > 0 {
 		c.mu.Lock()
-		start := c.reapedAt
-		if !c.cancelAt.IsZero() && c.cancelAt.Before(start) {
-			start = c.cancelAt
+		start := cio.reapedAt
+		if at := c.cancelAtLocked(); !at.IsZero() && at.Before(start) {
+			start = at
 		}
 		c.mu.Unlock()
-		t := time.NewTimer(time.Until(start.Add(c.waitDelay)))
+		t := time.NewTimer(time.Until(start.Add(cio.waitDelay)))
 		defer t.Stop()
 		expire = t.C
 	}
 	select {
-	case <-c.copied:
+	case <-cio.copied:
 		return nil
 	case <-ctx.Done():
 		return errWaitCtx
 	case <-expire:
 	}
-	c.closeIO.Do(func() {
+	cio.closeIO.Do(func() {
 		c.mu.Lock()
-		c.expired = true
+		cio.expired = true
 		c.mu.Unlock()
-		closeFiles(c.parent)
+		closeFiles(cio.parent)
 	})
 	select {
-	case <-c.copied:
+	case <-cio.copied:
 		return nil
 	case <-ctx.Done():
 		return errWaitCtx
 	}
+}
+
+// cancelAtLocked is when cancelHook ran, or the zero time.
+func (c *command) cancelAtLocked() time.Time {
+	if c.cancel == nil {
+		return time.Time{}
+	}
+	return c.cancel.at
 }
 
 // waitAfterEarlyReap runs cmd.Wait after a reap by cmd.Process.Wait, to end
@@ -443,8 +494,11 @@ func (c *command) waitAfterEarlyReap() {
 
 // awaitCancel waits until the caller's Cancel, if it ran, has returned.
 func (c *command) awaitCancel(ctx context.Context) error {
+	if c.cancel == nil {
+		return nil
+	}
 	c.mu.Lock()
-	done := c.cancelDone
+	done := c.cancel.done
 	c.mu.Unlock()
 	if done == nil {
 		return nil
@@ -465,7 +519,7 @@ func (c *command) result(pid int, e Exit) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	canceled := !c.cancelAt.IsZero()
+	canceled := !c.cancelAtLocked().IsZero()
 	err := c.waitErr
 	if !c.viaWait && canceled {
 		err = errContextEnded
@@ -473,12 +527,12 @@ func (c *command) result(pid int, e Exit) error {
 	ctxErr := err == errContextEnded || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	if canceled && ctxErr {
 		// os/exec's rule for what Cancel returned.
-		switch {
-		case c.cancelErr == nil:
-		case errors.Is(c.cancelErr, os.ErrProcessDone):
+		switch cerr := c.cancel.err; {
+		case cerr == nil:
+		case errors.Is(cerr, os.ErrProcessDone):
 			err = nil
 		default:
-			return handleErr("wait", pid, "the command's Cancel failed", c.cancelErr)
+			return handleErr("wait", pid, "the command's Cancel failed", cerr)
 		}
 	}
 	switch {
@@ -486,10 +540,10 @@ func (c *command) result(pid int, e Exit) error {
 		return handleErr("wait", pid, "the command's Context ended before it exited", err)
 	case err != nil:
 		return handleErr("wait", pid, "finishing the command failed", err)
-	case c.expired:
+	case c.io != nil && c.io.expired:
 		return handleErr("wait", pid, "the command's I/O was not done within its WaitDelay", exec.ErrWaitDelay)
-	case c.copyErr != nil:
-		return handleErr("wait", pid, "copying the command's I/O failed", c.copyErr)
+	case c.io != nil && c.io.copyErr != nil:
+		return handleErr("wait", pid, "copying the command's I/O failed", c.io.copyErr)
 	}
 	return nil
 }

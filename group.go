@@ -92,7 +92,7 @@ func (g *Group) Add(h *Handle) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
-	case h.sys == nil || h.changed == nil:
+	case h.sys == nil:
 		return handleErr("group add", h.pid, "not a Handle made by Open or Start", posix.EINVAL)
 	case h.closed:
 		return h.closedErr("group add")

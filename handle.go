@@ -18,7 +18,9 @@ import (
 // the child exited, then reaps it without blocking. How the exit is noticed
 // is the OS's mechanism (a childWatch):
 //
-//   - Linux (5.4 and later): a pidfd registered with the Go runtime's poller
+//   - Linux (5.4 and later): a pidfd per child, in one epoll instance shared
+//     by all Handles that sits in the Go runtime's poller, with one
+//     dispatcher goroutine for all of them while any is waited for
 //     (handle_pidfd.go); the exit is collected with waitid(P_PIDFD).
 //   - FreeBSD, OpenBSD, NetBSD, DragonFly and macOS: one kqueue shared by all
 //     Handles, with an EVFILT_PROC/NOTE_EXIT registration per child and one
@@ -51,8 +53,8 @@ import (
 // exit report from the mechanism makes the waiters collect: a report not
 // followed by a reapable child (early or stale) renews the mechanism's
 // registration. Every change of state closes the channel changed, on which
-// waiters park; on Linux one of the waiters parks in the poller for all of
-// them (watching), and hands over when its ctx ends.
+// waiters park; every mechanism reports exits from a dispatcher of its own
+// (Handle.markExited), so no waiter watches for the others.
 //
 // Every method is safe for concurrent use.
 type Handle struct {
@@ -62,11 +64,10 @@ type Handle struct {
 	mu       sync.Mutex
 	reaped   bool          // final: exit or err holds the result
 	closed   bool          // Close was called
-	exit     Exit          // valid once reaped with err == nil
-	err      error         // why the child's exit cannot be had
 	reported bool          // the mechanism reported an exit not yet collected
-	watching bool          // a Wait call runs sys.watch for all waiters
 	retries  int           // reports renewed while the child was on its way out
+	exit     *Exit         // set once reaped with err == nil
+	err      error         // why the child's exit cannot be had
 	changed  chan struct{} // closed and replaced at every change of state
 	done     chan struct{} // Done's channel, made by its first call
 	group    *Group        // the Group h is a member of (Group.Add), or nil
@@ -75,14 +76,10 @@ type Handle struct {
 	adopt int      // a pidfd from clone for newChildWatch to take over, or -1
 }
 
-// childWatch is one OS mechanism's hold on one child. Its methods but watch
-// run with the Handle's lock held; every one is safe to call after release.
+// childWatch is one OS mechanism's hold on one child; the mechanism reports
+// the child's exit to the Handle (Handle.markExited). Its methods run with
+// the Handle's lock held; every one is safe to call after release.
 type childWatch interface {
-	// inline reports whether a waiter must run watch (a pidfd), or a
-	// dispatcher reports exits by itself (Handle.markExited).
-	inline() bool
-	// watch parks until the OS reports the child's exit or ctx ends.
-	watch(ctx context.Context) error
 	// reap reaps the child if it exited, never consuming a stop or a trap:
 	// ok is false while it runs, is stopped or traced.
 	reap() (e Exit, ok bool, err error)
@@ -93,6 +90,14 @@ type childWatch interface {
 	signal(sig posix.Signal) error
 	// release gives up every descriptor and registration.
 	release()
+}
+
+// watchPreparer is a mechanism that starts watching only when a Wait needs
+// it, under the Handle's lock (pidfdChild enters the epoll of all Handles'
+// pidfds then: a Group member that no Wait waits for never does). After an
+// error nothing would report the exit.
+type watchPreparer interface {
+	prepareWatch() error
 }
 
 func newHandle(pid int) *Handle {
@@ -167,41 +172,111 @@ func (h *Handle) Pid() int { return h.pid }
 // the command's Context error once its Cancel ran. A non-zero exit is not an
 // error: the Exit says how the child ended. If ctx ends while the I/O is
 // still being copied, Wait returns ctx.Err() and a later Wait finishes.
-func (h *Handle) Wait(ctx context.Context) (Exit, error) {
+func (h *Handle) Wait(ctx context.Context) (e Exit, err error) {
 	if ctx == nil {
 		panic("wait: Handle.Wait with a nil Context")
 	}
+	werr := h.prepareWatch()
+	for {
+		changed, err := h.await(ctx)
+		switch {
+		case err != nil:
+			return Exit{}, err
+		case changed == nil:
+			err = h.result(ctx, &e)
+			return e, err
+		case werr != nil:
+			return Exit{}, werr // nothing would report the exit
+		}
+		parkChanged(ctx, changed)
+	}
+}
+
+// await is Wait's loop but for the parking: it returns the channel to park
+// on until the Handle changes, or nil once the Handle's outcome is final
+// (the child reaped, or the Handle closed before), or why Wait ends (ctx's
+// error, a failure of the watcher). A goroutine parked in Wait keeps on its
+// stack Wait's frame and those of the park; a park that allocates (a
+// channel's sudog, and with it a GC assist) needs room below them. So the
+// frames are small, the park happens in Wait itself, and what runs before
+// it is shallow (next peeks before it collects): the goroutine's stack stays
+// at the runtime's minimum size. Exit, a large value, is handled only in
+// result, after the wait.
+func (h *Handle) await(ctx context.Context) (<-chan struct{}, error) {
 	for {
 		ctxErr := ctx.Err()
 		s := h.next(ctxErr != nil)
-		switch {
-		case s.final && s.ctxEnded:
-			return Exit{}, ctxErr
-		case s.final && h.cmd != nil && s.err == nil:
-			// A Handle made by Start: the command finishes as cmd.Wait
-			// finishes it (I/O copied, Cancel's outcome known).
-			err := h.cmd.finish(ctx, h.pid, s.exit)
-			if errors.Is(err, errWaitCtx) {
-				return Exit{}, ctx.Err()
-			}
-			return s.exit, err
-		case s.final:
-			return s.exit, s.err
-		case s.watch:
-			if err := h.watched(h.sys.watch(ctx), ctx.Err() != nil); err != nil {
-				return Exit{}, err
-			}
-		case s.delay > 0:
+		switch s.kind {
+		case stepFinal:
+			return nil, nil
+		case stepCtxEnded:
+			return nil, ctxErr
+		case stepDelay:
 			if err := sleepCtx(ctx, s.delay); err != nil {
-				return Exit{}, err
+				return nil, err
 			}
 		default:
-			select {
-			case <-s.changed:
-			case <-ctx.Done():
-			}
+			return s.changed, nil
 		}
 	}
+}
+
+// prepareWatch lets the mechanism start watching, under the lock, unless
+// the outcome is final already. Wait calls it first, with the least on the
+// goroutine's stack (see await).
+func (h *Handle) prepareWatch() error {
+	p, ok := h.sys.(watchPreparer)
+	if !ok {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.reaped || h.closed {
+		return nil
+	}
+	if err := p.prepareWatch(); err != nil {
+		return handleErr("wait", h.pid, "watching the child failed", err)
+	}
+	return nil
+}
+
+// parkChanged parks until changed is closed or ctx ends; a ctx that cannot
+// end needs no select (whose frame is larger than a receive's).
+func parkChanged(ctx context.Context, changed <-chan struct{}) {
+	done := ctx.Done()
+	if done == nil {
+		<-changed
+		return
+	}
+	select {
+	case <-changed:
+	case <-done:
+	}
+}
+
+// result is Wait's answer once await found the outcome final: it stores
+// the Exit in e and returns nil, or says why the Exit cannot be had. A
+// Handle made by Start finishes its command, as cmd.Wait finishes it (I/O
+// copied, Cancel's outcome known).
+func (h *Handle) result(ctx context.Context, e *Exit) error {
+	h.mu.Lock()
+	if h.exit != nil {
+		*e = *h.exit
+	}
+	err := h.err
+	if !h.reaped {
+		err = h.closedErr("wait") // closed before the exit was collected
+	}
+	h.mu.Unlock()
+	if h.cmd == nil || err != nil {
+		return err
+	}
+	err = h.cmd.finish(ctx, h.pid, *e)
+	if errors.Is(err, errWaitCtx) {
+		*e = Exit{}
+		return ctx.Err()
+	}
+	return err
 }
 
 // Done returns a channel that is closed once the child has exited and its
@@ -229,33 +304,37 @@ func (h *Handle) watchDone(done chan<- struct{}) {
 	close(done)
 }
 
-// step is what Wait does next, decided by next under h.mu: return (final),
-// run the watcher for everyone (watch), look again after delay, or park
-// until changed is closed.
+// step is what Wait does next, decided by next under h.mu: return (the
+// outcome is final, or ctx ended), look again after delay, or park until
+// changed is closed.
 type step struct {
-	final, ctxEnded bool
-	exit            Exit
-	err             error
-	watch           bool
-	delay           time.Duration
-	changed         <-chan struct{}
+	kind    stepKind
+	delay   time.Duration
+	changed <-chan struct{}
 }
+
+type stepKind uint8
+
+const (
+	stepPark stepKind = iota
+	stepFinal
+	stepCtxEnded
+	stepDelay
+)
 
 // next collects the child if it can and decides Wait's next step. Only this
 // package's code runs under the lock, never the caller's Context.
 func (h *Handle) next(ctxEnded bool) step {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !ctxEnded {
+	if !ctxEnded && h.mayCollectLocked() {
 		h.collectLocked(true)
 	}
 	switch {
-	case h.reaped:
-		return step{final: true, exit: h.exit, err: h.err}
-	case h.closed:
-		return step{final: true, err: h.closedErr("wait")}
+	case h.reaped, h.closed:
+		return step{kind: stepFinal}
 	case ctxEnded:
-		return step{final: true, ctxEnded: true}
+		return step{kind: stepCtxEnded}
 	case h.reported:
 		// An exit report that no reapable child followed: it came early
 		// (kqueue's NOTE_EXIT fires before the child is a zombie) or was
@@ -264,33 +343,28 @@ func (h *Handle) next(ctxEnded bool) step {
 		delay, collected := h.renewLocked()
 		switch {
 		case delay > 0:
-			return step{delay: delay}
+			return step{kind: stepDelay, delay: delay}
 		case collected:
-			return step{final: true, exit: h.exit, err: h.err}
+			return step{kind: stepFinal}
 		}
-	}
-	if h.sys.inline() && !h.watching {
-		h.watching = true
-		return step{watch: true}
 	}
 	return step{changed: h.changed}
 }
 
-// watched records the end of a watch by one waiter and wakes the others (one
-// of them takes over if the child still runs). It returns an error only for
-// a watcher failure that leaves nothing else to report.
-func (h *Handle) watched(werr error, ctxEnded bool) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.watching = false
-	h.changedLocked()
-	switch {
-	case werr == nil:
-		h.reported = true
-	case !h.reaped && !h.closed && !ctxEnded:
-		return handleErr("wait", h.pid, "watching the child failed", werr)
+// mayCollectLocked tells next whether collecting could reap the child: with
+// a mechanism that can peek (a pidfd) only once the peek saw an exit (or
+// failed, which collecting reports). The peek runs in a small stack frame,
+// unlike the collecting.
+func (h *Handle) mayCollectLocked() bool {
+	if h.reaped || h.closed || h.sys == nil {
+		return false
 	}
-	return nil
+	p, ok := h.sys.(exitPeeker)
+	if !ok {
+		return true
+	}
+	exited, err := p.peek()
+	return exited || err != nil
 }
 
 // renewLocked answers an exit report that no reapable child followed: it
@@ -411,7 +485,8 @@ func (h *Handle) collectLocked(byWait bool) bool {
 	case !ok:
 		return false
 	default:
-		h.exit = e
+		x := e // allocated here, once: the Handle keeps no Exit while it waits
+		h.exit = &x
 	}
 	h.reaped = true
 	h.changedLocked()

@@ -3,7 +3,6 @@
 package wait
 
 import (
-	"context"
 	"errors"
 	"os"
 	"sync"
@@ -196,10 +195,6 @@ func (w *kqueueWatcher) wakeAll() {
 		h.markExited()
 	}
 }
-
-func (c *kqueueChild) inline() bool { return false }
-
-func (c *kqueueChild) watch(context.Context) error { return nil }
 
 func (c *kqueueChild) reap() (Exit, bool, error) { return reapPid(c.h.pid) }
 

@@ -11,8 +11,8 @@ import (
 	"github.com/procwait/wait/internal/raw"
 )
 
-// Linux watches a child through a pidfd in the runtime's poller
-// (handle_pidfd.go). Kernels without the needed pidfd support, and the
+// Linux watches a child through a pidfd, in one epoll instance for all
+// Handles that sits in the runtime's poller (handle_pidfd.go). Kernels without the needed pidfd support, and the
 // tests that cover that path, get the SIGCHLD dispatcher (handle_sigchld.go).
 
 func newChildWatch(h *Handle) (childWatch, error) {

@@ -3,9 +3,8 @@
 package wait
 
 import (
-	"context"
 	"os"
-	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -14,16 +13,16 @@ import (
 	"github.com/procwait/wait/internal/raw"
 )
 
-// pidfdChild watches a child through a pidfd registered with the runtime's
-// poller: one waiter parks in RawConn.Read until a WNOWAIT peek on the pidfd
-// shows an exit, and waitid(P_PIDFD) then collects it. The pidfd names the
-// child itself, so nothing done through it can reach a process that reused
-// the PID.
+// pidfdChild watches a child through a pidfd. The pidfd names the child
+// itself, so nothing done through it can reach a process that reused the
+// PID. The exit is noticed by pidfdPoll, one epoll instance for every
+// Handle in the runtime's poller (the pidfd enters it when Wait first runs:
+// a Group member that no Wait waits for is watched through the Group's
+// epoll alone); waitid(P_PIDFD) then collects it.
 type pidfdChild struct {
-	pid  int
-	file *os.File
-	rc   syscall.RawConn
-	fd   int // file's descriptor; -1 once released
+	h      *Handle
+	fd     int  // the pidfd; -1 once released
+	polled bool // fd is in pidfdPoll
 }
 
 // openPidfd opens the child's pidfd: pidfd_open(pid, 0) then O_NONBLOCK,
@@ -41,8 +40,9 @@ func openPidfd(h *Handle) (childWatch, error) {
 }
 
 // adoptPidfd makes fd, the child's pidfd (from pidfd_open or from clone),
-// the Handle's: it checks that the child is ours and unreaped, makes fd
-// non-blocking and registers it with the poller. It closes fd on error.
+// the Handle's: it checks that the child is ours and unreaped and makes fd
+// non-blocking. It closes fd on error. The fd enters pidfdPoll when Wait
+// first needs it (prepareWatch).
 func adoptPidfd(h *Handle, fd int) (childWatch, error) {
 	var si raw.Siginfo
 	if e := raw.Waitid(int(P_PIDFD), fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
@@ -56,48 +56,22 @@ func adoptPidfd(h *Handle, fd int) (childWatch, error) {
 		unix.Close(fd)
 		return nil, handleErr("open", h.pid, "fcntl failed", os.NewSyscallError("fcntl", err))
 	}
-	f := os.NewFile(uintptr(fd), "pidfd:"+strconv.Itoa(h.pid))
-	rc, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
-		return nil, handleErr("open", h.pid, "pidfd not pollable", err)
-	}
-	return &pidfdChild{pid: h.pid, file: f, rc: rc, fd: fd}, nil
+	return &pidfdChild{h: h, fd: fd}, nil
 }
 
-func (c *pidfdChild) inline() bool { return true }
-
-// watch parks in the poller until a peek on the pidfd shows an exit (or an
-// error, such as ECHILD after a reap by other code, that reap will report);
-// it returns ctx.Err() when ctx ends first. A tracee's stop or trap, which
-// waitid reports to its tracer even under WEXITED alone, is not an exit: the
-// watcher parks again, and the pidfd turns readable only at the exit. Only
-// when ctx can end is a callback (context.AfterFunc) armed to interrupt the
-// wait with a past read deadline.
-func (c *pidfdChild) watch(ctx context.Context) error {
-	var stop func() bool
-	var fired chan struct{}
-	if ctx.Done() != nil {
-		fired = make(chan struct{})
-		stop = context.AfterFunc(ctx, func() {
-			_ = c.file.SetReadDeadline(time.Unix(1, 0))
-			close(fired)
-		})
+// prepareWatch puts the pidfd in pidfdPoll, once, before a waiter parks; it
+// runs with the Handle's lock held, so no release runs meanwhile. An exit
+// before it is reported all the same: epoll reports a descriptor that is
+// readable when it is added.
+func (c *pidfdChild) prepareWatch() error {
+	if c.polled || c.fd < 0 {
+		return nil
 	}
-	err := c.rc.Read(func(fd uintptr) bool {
-		var si raw.Siginfo
-		e := raw.Waitid(int(P_PIDFD), int(fd), &si, uint32(WEXITED|WNOHANG|WNOWAIT))
-		s := si.SigChld()
-		return e != 0 || s.Pid != 0 && isExit(Code(s.Code))
-	})
-	if stop != nil && !stop() {
-		<-fired
-		_ = c.file.SetReadDeadline(time.Time{})
+	if err := pidfds.add(c.fd, c.h); err != nil {
+		return err
 	}
-	if err != nil && ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return err
+	c.polled = true
+	return nil
 }
 
 // reap peeks first (WNOWAIT): Linux reports a tracee's ptrace stops to its
@@ -118,7 +92,7 @@ func (c *pidfdChild) reap() (Exit, bool, error) {
 	if s.Pid == 0 {
 		return Exit{}, false, nil
 	}
-	return Exit{Pid: c.pid, Status: WaitStatus(raw.StatusFromSiginfo(s.Code, s.Status)), Rusage: Rusage(ru.Decode())}, true, nil
+	return Exit{Pid: c.h.pid, Status: WaitStatus(raw.StatusFromSiginfo(s.Code, s.Status)), Rusage: Rusage(ru.Decode())}, true, nil
 }
 
 // peek reports whether the child has exited, with a WNOWAIT waitid on the
@@ -136,25 +110,166 @@ func (c *pidfdChild) peek() (bool, error) {
 	return s.Pid != 0 && isExit(Code(s.Code)), nil
 }
 
-// rearm needs nothing: the next watch parks on the same pidfd.
+// rearm needs nothing: the pidfd stays in pidfdPoll, which reports every
+// wake-up of the pidfd (edge-triggered).
 func (c *pidfdChild) rearm() bool { return true }
 
 func (c *pidfdChild) signal(sig syscall.Signal) error {
 	err := unix.PidfdSendSignal(c.fd, sig, nil, 0)
 	switch {
 	case err == unix.ESRCH:
-		return handleErr("signal", c.pid, "the child is gone", os.ErrProcessDone)
+		return handleErr("signal", c.h.pid, "the child is gone", os.ErrProcessDone)
 	case err != nil:
 		return os.NewSyscallError("pidfd_send_signal", err)
 	}
 	return nil
 }
 
-// release closes the pidfd; a parked watcher wakes with an error and finds
-// the Handle reaped or closed.
+// release takes the pidfd out of pidfdPoll and closes it.
 func (c *pidfdChild) release() {
-	if c.fd >= 0 {
-		c.fd = -1
-		_ = c.file.Close()
+	if c.fd < 0 {
+		return
 	}
+	fd := c.fd
+	c.fd = -1
+	if c.polled {
+		pidfds.remove(fd)
+	}
+	unix.Close(fd)
+}
+
+// pidfds is the epoll instance of the Handles' pidfds.
+var pidfds pidfdPoll
+
+// pidfdPoll is one epoll instance with the pidfd of every Handle that a
+// waiter waits for (EPOLLIN, edge-triggered: a pidfd turns readable when its
+// process exits, and the kernel wakes its waiters again if a tracer lets a
+// traced zombie go). The epoll descriptor sits in the runtime's poller, and
+// one goroutine parks there for all Handles, reporting each exit to its
+// Handle (markExited), whose waiters then collect it. The goroutine runs
+// while a pidfd is registered; a waiter costs no OS thread, no os.File and
+// no poller entry of its own.
+type pidfdPoll struct {
+	mu      sync.Mutex
+	file    *os.File // the epoll instance; nil until first used
+	rc      syscall.RawConn
+	epfd    int       // file's descriptor (file.Fd would make it blocking)
+	byFd    []*Handle // the Handle of each registered pidfd, by descriptor
+	n       int       // registered pidfds
+	running bool      // the dispatcher goroutine runs
+}
+
+// add registers fd, h's pidfd, and starts the dispatcher if needed.
+func (p *pidfdPoll) add(fd int, h *Handle) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.file == nil {
+		if err := p.openLocked(); err != nil {
+			return err
+		}
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(fd)}
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	if fd >= len(p.byFd) {
+		p.byFd = append(p.byFd, make([]*Handle, fd+1-len(p.byFd))...)
+	}
+	p.byFd[fd] = h
+	p.n++
+	if !p.running {
+		p.running = true
+		go p.run()
+	}
+	return nil
+}
+
+// remove unregisters fd before it is closed; the dispatcher stops once no
+// pidfd is left (a past read deadline wakes it).
+func (p *pidfdPoll) remove(fd int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+	p.byFd[fd] = nil
+	p.n--
+	if p.n == 0 && p.running {
+		_ = p.file.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
+// openLocked creates the epoll instance and puts it in the poller.
+func (p *pidfdPoll) openLocked() error {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return os.NewSyscallError("epoll_create1", err)
+	}
+	// O_NONBLOCK with fcntl, as for the pidfd (see openPidfd).
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		return os.NewSyscallError("fcntl", err)
+	}
+	f := os.NewFile(uintptr(epfd), "epoll")
+	rc, err := f.SyscallConn()
+	if err == nil {
+		// ErrNoDeadline if the runtime could not register the descriptor.
+		err = f.SetReadDeadline(time.Time{})
+	}
+	if err != nil {
+		f.Close()
+		return err
+	}
+	p.file, p.rc, p.epfd = f, rc, epfd
+	return nil
+}
+
+// run is the dispatcher: it parks in the poller until a registered pidfd
+// turns readable and reports it to its Handle, until no pidfd is left.
+func (p *pidfdPoll) run() {
+	var evs [64]unix.EpollEvent
+	var hs [64]*Handle
+	for {
+		k := 0
+		err := p.rc.Read(func(fd uintptr) bool {
+			n, err := unix.EpollWait(int(fd), evs[:], 0)
+			if err != nil || n <= 0 {
+				return false // nothing (EINTR, or no event): park
+			}
+			p.mu.Lock()
+			for _, ev := range evs[:n] {
+				if h := p.lookupLocked(int(ev.Fd)); h != nil {
+					hs[k] = h
+					k++
+				}
+			}
+			p.mu.Unlock()
+			return true
+		})
+		// Outside p.mu: markExited takes the Handle's lock, and release
+		// (under it) takes p.mu. A Handle released meanwhile, or one that
+		// took over a closed pidfd's number, gets a report that its
+		// waiters find stale, as Handle.next expects.
+		for i := range hs[:k] {
+			hs[i].markExited()
+			hs[i] = nil
+		}
+		if err != nil {
+			// The past deadline set by remove (the only error possible:
+			// the epoll descriptor is never closed).
+			p.mu.Lock()
+			_ = p.file.SetReadDeadline(time.Time{})
+			if p.n == 0 {
+				p.running = false
+				p.mu.Unlock()
+				return
+			}
+			p.mu.Unlock()
+		}
+	}
+}
+
+func (p *pidfdPoll) lookupLocked(fd int) *Handle {
+	if fd < 0 || fd >= len(p.byFd) {
+		return nil
+	}
+	return p.byFd[fd]
 }

@@ -3,7 +3,6 @@
 package wait
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/signal"
@@ -35,10 +34,6 @@ func openSigchld(h *Handle) (childWatch, error) {
 	sigchldAdd(h)
 	return c, nil
 }
-
-func (c *sigchldChild) inline() bool { return false }
-
-func (c *sigchldChild) watch(context.Context) error { return nil }
 
 func (c *sigchldChild) reap() (Exit, bool, error) {
 	if err := c.sameProcess(); err != nil {

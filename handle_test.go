@@ -242,8 +242,7 @@ func TestHandleWaitCancelThenWait4(t *testing.T) {
 }
 
 // TestHandleManyWaiters checks that concurrent waiters, some of which give
-// up half-way (possibly the one watching for the others), all get the same
-// Exit.
+// up half-way, all get the same Exit.
 func TestHandleManyWaiters(t *testing.T) {
 	hEachBackend(t, func(t *testing.T) {
 		h, _ := hBlock(t)

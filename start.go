@@ -92,7 +92,7 @@ func Start(cmd *exec.Cmd) (*Handle, error) {
 		// Not expected for a child just started; leave nothing behind.
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		closeFiles(c.parent)
+		c.closeParent()
 		return nil, err
 	}
 	return h, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"os"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -22,51 +21,34 @@ import (
 // child reaped, the Handle closed) its entry goes with it; the Handle's
 // hook (changedLocked) reports those changes instead.
 type groupPoll struct {
-	file *os.File
-	rc   syscall.RawConn
-	epfd int // file's descriptor (file.Fd would make it blocking)
+	polledEpoll
 	evfd int
 }
 
 func newGroupPoll() (*groupPoll, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	ep, err := newPolledEpoll()
 	if err != nil {
-		return nil, os.NewSyscallError("epoll_create1", err)
+		return nil, err
 	}
-	// The non-blocking flags are set with fcntl, as for the pidfd: a flag
-	// passed to the call itself may not survive an emulator on MIPS.
+	// The eventfd is made non-blocking with fcntl too (see newPolledEpoll).
 	evfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
 	if err != nil {
-		unix.Close(epfd)
+		ep.file.Close()
 		return nil, os.NewSyscallError("eventfd", err)
 	}
 	fail := func(call string, err error) (*groupPoll, error) {
-		unix.Close(epfd)
+		ep.file.Close()
 		unix.Close(evfd)
 		return nil, os.NewSyscallError(call, err)
 	}
 	if err := unix.SetNonblock(evfd, true); err != nil {
 		return fail("fcntl", err)
 	}
-	if err := unix.SetNonblock(epfd, true); err != nil {
-		return fail("fcntl", err)
-	}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
+	if err := unix.EpollCtl(ep.fd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
 		return fail("epoll_ctl", err)
 	}
-	f := os.NewFile(uintptr(epfd), "epoll")
-	rc, err := f.SyscallConn()
-	if err == nil {
-		// ErrNoDeadline if the runtime could not register the descriptor.
-		err = f.SetReadDeadline(time.Time{})
-	}
-	if err != nil {
-		f.Close()
-		unix.Close(evfd)
-		return nil, err
-	}
-	return &groupPoll{file: f, rc: rc, epfd: epfd, evfd: evfd}, nil
+	return &groupPoll{polledEpoll: ep, evfd: evfd}, nil
 }
 
 // add registers h's pidfd, if it has one, with token tok; h.mu and the
@@ -78,7 +60,7 @@ func (p *groupPoll) add(h *Handle, tok uint32) (ok bool, err error) {
 		return false, nil
 	}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(tok)}
-	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
+	if err := unix.EpollCtl(p.fd, unix.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
 		return false, os.NewSyscallError("epoll_ctl", err)
 	}
 	return true, nil

@@ -36,7 +36,7 @@ func epollTargets(t *testing.T, epfd int) []int {
 func TestGroupMechanism(t *testing.T) {
 	requirePidfd(t)
 	g := gNew(t)
-	epfd, evfd := g.poll.epfd, g.poll.evfd
+	epfd, evfd := g.poll.fd, g.poll.evfd
 	hForce(t, false)
 	hp, wp := gBlock(t, 1)
 	hForce(t, true)

@@ -150,13 +150,11 @@ var pidfds pidfdPoll
 // while a pidfd is registered; a waiter costs no OS thread, no os.File and
 // no poller entry of its own.
 type pidfdPoll struct {
-	mu      sync.Mutex
-	file    *os.File // the epoll instance; nil until first used
-	rc      syscall.RawConn
-	epfd    int       // file's descriptor (file.Fd would make it blocking)
-	byFd    []*Handle // the Handle of each registered pidfd, by descriptor
-	n       int       // registered pidfds
-	running bool      // the dispatcher goroutine runs
+	mu          sync.Mutex
+	polledEpoll           // the epoll instance; file is nil until first used
+	byFd        []*Handle // the Handle of each registered pidfd, by descriptor
+	n           int       // registered pidfds
+	running     bool      // the dispatcher goroutine runs
 }
 
 // add registers fd, h's pidfd, and starts the dispatcher if needed.
@@ -164,12 +162,14 @@ func (p *pidfdPoll) add(fd int, h *Handle) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.file == nil {
-		if err := p.openLocked(); err != nil {
+		ep, err := newPolledEpoll()
+		if err != nil {
 			return err
 		}
+		p.polledEpoll = ep
 	}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(fd)}
-	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+	if err := unix.EpollCtl(p.fd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		return os.NewSyscallError("epoll_ctl", err)
 	}
 	if fd >= len(p.byFd) {
@@ -189,37 +189,12 @@ func (p *pidfdPoll) add(fd int, h *Handle) error {
 func (p *pidfdPoll) remove(fd int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+	_ = unix.EpollCtl(p.fd, unix.EPOLL_CTL_DEL, fd, nil)
 	p.byFd[fd] = nil
 	p.n--
 	if p.n == 0 && p.running {
 		_ = p.file.SetReadDeadline(time.Unix(1, 0))
 	}
-}
-
-// openLocked creates the epoll instance and puts it in the poller.
-func (p *pidfdPoll) openLocked() error {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		return os.NewSyscallError("epoll_create1", err)
-	}
-	// O_NONBLOCK with fcntl, as for the pidfd (see openPidfd).
-	if err := unix.SetNonblock(epfd, true); err != nil {
-		unix.Close(epfd)
-		return os.NewSyscallError("fcntl", err)
-	}
-	f := os.NewFile(uintptr(epfd), "epoll")
-	rc, err := f.SyscallConn()
-	if err == nil {
-		// ErrNoDeadline if the runtime could not register the descriptor.
-		err = f.SetReadDeadline(time.Time{})
-	}
-	if err != nil {
-		f.Close()
-		return err
-	}
-	p.file, p.rc, p.epfd = f, rc, epfd
-	return nil
 }
 
 // run is the dispatcher: it parks in the poller until a registered pidfd

@@ -52,13 +52,19 @@ func mustWatch(t *testing.T, pid int) *Watcher {
 }
 
 // wWait runs w.Wait with a context that ends after pollBound and fails the
-// test unless it returns nil.
+// test unless it returns nil with w.Done closed: Wait's nil and Done's close
+// both mean the exit was seen.
 func wWait(t *testing.T, w *Watcher) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), pollBound)
 	defer cancel()
 	if err := w.Wait(ctx); err != nil {
 		t.Fatalf("Watcher.Wait for pid %d: %v", w.Pid(), err)
+	}
+	select {
+	case <-w.Done():
+	default:
+		t.Fatalf("Watcher of pid %d: Done not closed after Wait returned", w.Pid())
 	}
 }
 
@@ -107,11 +113,6 @@ func TestWatchNonChild(t *testing.T) {
 	wStillRunning(t, w)
 	sh.hold.Close()
 	wWait(t, w)
-	select {
-	case <-w.Done():
-	case <-time.After(pollBound):
-		t.Fatal("Done not closed after Wait returned")
-	}
 	wWaitStatus(t, pid, 7)
 }
 

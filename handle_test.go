@@ -422,9 +422,30 @@ func TestOpenExisting(t *testing.T) {
 // parked waiter.
 func TestHandleCollect(t *testing.T) {
 	hEachBackend(t, func(t *testing.T) {
+		// A zombie nobody waits for: only collect can reap it.
+		pid := zombie(t, "9")
+		z := hOpen(t, pid)
+		if got := ownerOf(pid); got != z {
+			t.Fatalf("ownerOf(%d) = %p; want the Handle %p", pid, got, z)
+		}
+		z.collect()
+		if err := Waitid(P_PID, pid, nil, WEXITED|WNOHANG|WNOWAIT); !errors.Is(err, syscall.ECHILD) {
+			t.Errorf("collect of a zombie should reap it: Waitid = %v", err)
+		}
+		if got := ownerOf(pid); got != nil {
+			t.Errorf("ownerOf(%d) = %p after collect reaped it; want none", pid, got)
+		}
+		z.collect()
+		if e := hWait(t, z); e.Status.ExitStatus() != 9 {
+			t.Errorf("Wait after collect = %v; want exit status 9", e.Status)
+		}
+
 		h, _ := hBlock(t)
 		h.collect() // running: nothing to do
 		hRunning(t, h.Pid(), "collect of a running child")
+		if got := ownerOf(h.Pid()); got != h {
+			t.Fatalf("ownerOf(%d) = %p; want the Handle %p", h.Pid(), got, h)
+		}
 
 		waited := make(chan Exit, 1)
 		go func() {
@@ -438,9 +459,8 @@ func TestHandleCollect(t *testing.T) {
 		if err := h.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		if got := ownerOf(h.Pid()); got != h {
-			t.Fatalf("ownerOf(%d) = %p; want the Handle %p", h.Pid(), got, h)
-		}
+		// The parked Wait may collect first (its mechanism saw the exit):
+		// then these find nothing to do.
 		h.collect()
 		h.collect()
 		var e Exit

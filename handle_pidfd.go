@@ -23,6 +23,12 @@ type pidfdChild struct {
 	h      *Handle
 	fd     int  // the pidfd; -1 once released
 	polled bool // fd is in pidfdPoll
+	// exited records that a peek saw the exit, so that the collect that
+	// follows (Wait peeks first) does not peek again: a zombie stays one
+	// until it is reaped, and a reap by other code makes the reap fail with
+	// the error the peek would have had. Read and written under the
+	// Handle's lock.
+	exited bool
 }
 
 // openPidfd opens the child's pidfd: pidfd_open(pid, 0) then O_NONBLOCK,
@@ -102,12 +108,16 @@ func (c *pidfdChild) peek() (bool, error) {
 	if c.fd < 0 {
 		return false, nil
 	}
+	if c.exited {
+		return true, nil
+	}
 	var si raw.Siginfo
 	if e := raw.Waitid(int(P_PIDFD), c.fd, &si, uint32(WEXITED|WNOHANG|WNOWAIT)); e != 0 {
 		return false, syscallError("waitid", e)
 	}
 	s := si.SigChld()
-	return s.Pid != 0 && isExit(Code(s.Code)), nil
+	c.exited = s.Pid != 0 && isExit(Code(s.Code))
+	return c.exited, nil
 }
 
 // rearm needs nothing: the pidfd stays in pidfdPoll, which reports every

@@ -43,24 +43,15 @@ func groupReuseScenario(ctx context.Context, rep *lifecycleReport) error {
 // A's PID, joins the same Group. Next must return B's exit once, with B's
 // status, and never A's again.
 func groupReuseNext(ctx context.Context, rep *lifecycleReport) error {
-	g, err := NewGroup()
-	if err != nil {
-		return err
-	}
-	defer g.Close()
-
-	hA, err := Start(scenarioCmd("exit", "3"))
+	g, hA, done, err := groupAndMember("A", "3", true)
+	defer done()
 	if err != nil {
 		return err
 	}
 	a := hA.Pid()
-	defer reapByPid(a)
 	rep.fact("mechanism", mechanismOf(hA))
 	if err := checkMechanism(hA); err != nil {
 		return err
-	}
-	if err := g.Add(hA); err != nil {
-		return fmt.Errorf("Add of A: %w", err)
 	}
 	eA, err := groupNextWithin(ctx, g, 30*time.Second)
 	if err != nil || eA.Pid != a || !eA.Status.Exited() || eA.Status.ExitStatus() != 3 {
@@ -131,23 +122,12 @@ func groupReuseUnowned(ctx context.Context, rep *lifecycleReport, late bool) err
 	log := newExitLog()
 	stop := startReap(ctx, log)
 	defer stop()
-	g, err := NewGroup()
-	if err != nil {
-		return err
-	}
-	defer g.Close()
-
-	hC, err := Start(scenarioCmd("exit", "4"))
+	g, hC, done, err := groupAndMember("C", "4", !late)
+	defer done()
 	if err != nil {
 		return err
 	}
 	c := hC.Pid()
-	defer reapByPid(c)
-	if !late {
-		if err := g.Add(hC); err != nil {
-			return fmt.Errorf("Add of C: %w", err)
-		}
-	}
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	eC, err := hC.Wait(wctx)
@@ -231,21 +211,12 @@ func groupReuseUnowned(ctx context.Context, rep *lifecycleReport, late bool) err
 // E's PID. Signal through E's Handle must fail with os.ErrProcessDone and
 // leave N running; Next returns E's Exit once, and N is still unreaped.
 func groupReuseSignal(ctx context.Context, rep *lifecycleReport) error {
-	g, err := NewGroup()
-	if err != nil {
-		return err
-	}
-	defer g.Close()
-
-	hE, err := Start(scenarioCmd("exit", "2"))
+	g, hE, done, err := groupAndMember("E", "2", true)
+	defer done()
 	if err != nil {
 		return err
 	}
 	e := hE.Pid()
-	defer reapByPid(e)
-	if err := g.Add(hE); err != nil {
-		return fmt.Errorf("Add of E: %w", err)
-	}
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	eE, err := hE.Wait(wctx)
@@ -383,6 +354,32 @@ func mechanismOf(h *Handle) string {
 		return "sigchld"
 	}
 	return fmt.Sprintf("%T", h.sys)
+}
+
+// groupAndMember makes a Group and starts member name, a helper that exits
+// with code, as a Handle, adding it to the Group when add is set (else the
+// scenario adds it later). done reaps the member's PID, then closes the
+// Group; the caller defers it at once, also when err is set.
+func groupAndMember(name, code string, add bool) (g *Group, h *Handle, done func(), err error) {
+	g, err = NewGroup()
+	if err != nil {
+		return nil, nil, func() {}, err
+	}
+	h, err = Start(scenarioCmd("exit", code))
+	if err != nil {
+		return nil, nil, func() { g.Close() }, err
+	}
+	pid := h.Pid()
+	done = func() {
+		reapByPid(pid)
+		g.Close()
+	}
+	if add {
+		if err := g.Add(h); err != nil {
+			return nil, nil, done, fmt.Errorf("Add of %s: %w", name, err)
+		}
+	}
+	return g, h, done, nil
 }
 
 // checkMechanism fails unless h uses the backend the scenario was asked to
